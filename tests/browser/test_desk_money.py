@@ -192,7 +192,8 @@ def test_a_card_left_open_on_the_phone_does_not_cancel_over_the_tablets_cancella
     card.get_by_role("radio", name="Salonki perui").check()
     card.get_by_role("button", name="Vahvista peruutus").click()
     expect(card.locator("#card-error")).to_have_text(
-        "Tätä käyntiä muutettiin juuri toisella laitteella: tässä se on nyt. Mitään ei tehty."
+        "Tätä käyntiä muutettiin juuri (toisella laitteella tai asiakkaan omasta linkistä): tässä se on nyt."
+        " Mitään ei tehty."
     )
     expect(card.locator(".tag[data-status]")).to_have_text("Peruttu")
     expect(owner.locator("#status")).not_to_contain_text("Varaus peruttu")
@@ -780,7 +781,7 @@ def test_a_mark_refused_for_a_change_on_another_phone_shows_the_card_as_it_is_no
         card.get_by_role("button", name="Ei saapunut").click()
         expect(card.locator(".tag[data-status]")).to_have_text("Valmis")
         expect(card.get_by_role("button", name="Ei saapunut")).to_have_count(0)
-        expect(card.locator("#card-error")).to_contain_text("Tätä käyntiä muutettiin juuri toisella laitteella")
+        expect(card.locator("#card-error")).to_contain_text("Tätä käyntiä muutettiin juuri (toisella laitteella")
 
 
 def test_checkout_sells_a_shampoo_with_the_visit_and_gives_a_regular_ten_percent_off(browser, stack):

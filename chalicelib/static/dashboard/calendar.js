@@ -585,6 +585,9 @@ export async function moveAppointment(a, staffId, start, { notify = true } = {})
   try {
     const done = await api("POST", path, body, visitHeaders(moveAsked, path, body, a.version));
     forgetKey(moveAsked);
+    // Her own retry answered with the visit as it is now, which another device cancelled
+    // or marked meanwhile (a probe): not "moved", but the card as it is.
+    if (done && done.status && done.status !== "booked") throw { status: 409, code: "visit_changed", fields: {} };
     say(withHeldSms(t(notify ? "moved_to" : "moved_to_untold", { name: who, time: `${day(g.localIso(start, tz), { weekday: "short", day: "numeric", month: "numeric" })} ${clock(start, tz)}` }), done));
   } catch (err) {
     if (!outcomeUnknown(err)) forgetKey(moveAsked);

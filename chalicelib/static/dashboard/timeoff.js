@@ -4,7 +4,7 @@
 // invitation to book again.
 import { $, clear, clearFieldErrors, closeDialog, el, openDialog, showFieldErrors } from "./dom.js";
 import { clock, day, dayTime, errorText, fieldText, money, t, withHeldSms } from "./i18n.js";
-import { routeMissing } from "./api.js";
+import { forgetKey, outcomeUnknown, routeMissing, visitHeaders } from "./api.js";
 import { api, changed, currency, mayMoney, say, serviceName, staffList, staffName, state, tz } from "./state.js";
 import * as g from "./grid.js";
 import { timeOffCancelBody, timeOffMoney, timeOffMoveFailed, undecidedCovered } from "./timeoffcancel.js";
@@ -13,6 +13,7 @@ import { cal, staffOnScreen } from "./calendar.js";
 const dialog = () => $("timeoff-dialog");
 let saved = null; // the block saved, with `outcomes`: what became of each booking it covers
 let problem = null; // what the form was refused for, said again in another language
+const coveredAsked = {}; // the covered booking's move or cancellation asked last, and its key
 
 function localInput(msv) {
   const z = g.zoned(msv, tz());
@@ -198,10 +199,15 @@ function coveredRow(a) {
       try {
         const body = { start: a.proposal.start };
         if (a.proposal.staff && a.proposal.staff !== (a.staff && a.staff.id)) body.staff = a.proposal.staff;
-        const done = await api("POST", `/appointments/${a.id}/reschedule`, body);
+        // As the card: moved or cancelled meanwhile (she moved it herself by her link), the
+        // move is refused (visit_changed), not done over her change.
+        const path = `/appointments/${a.id}/reschedule`;
+        const done = await api("POST", path, body, visitHeaders(coveredAsked, path, body, a.version));
+        forgetKey(coveredAsked);
         note(() => withHeldSms(t("moved_to", { name: who, time: `${when(a.proposal.start)} · ${staffName(a.proposal.staff || (a.staff && a.staff.id))}` }), done), true);
         changed();
       } catch (err) {
+        if (!outcomeUnknown(err)) forgetKey(coveredAsked);
         b.disabled = false;
         const failed = timeOffMoveFailed(err);
         note(() => (failed ? t(failed.key)
@@ -213,10 +219,16 @@ function coveredRow(a) {
     b.disabled = true;
     try {
       const body = timeOffCancelBody((saved && saved.reason) || t("time_off"), a.payment, mayMoney());
-      const done = await api("POST", `/appointments/${a.id}/cancel`, body);
+      const path = `/appointments/${a.id}/cancel`;
+      const done = await api("POST", path, body, visitHeaders(coveredAsked, path, body, a.version));
+      forgetKey(coveredAsked);
       note(() => [withHeldSms(t("cancelled_invited", { name: who }), done), moneyText(done.payment)].filter(Boolean).join(" "), true);
       changed();
-    } catch (err) { b.disabled = false; note(() => errorText(err), false, true); }
+    } catch (err) {
+      if (!outcomeUnknown(err)) forgetKey(coveredAsked);
+      b.disabled = false;
+      note(() => errorText(err), false, true);
+    }
   });
   if (!(said && said.done)) li.appendChild(actions);
   li.appendChild(outcome);
