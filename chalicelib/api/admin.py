@@ -504,7 +504,13 @@ def client_followups(p, client_id):
 
 @owner_route("/clients/{client_id}/follow-ups", methods=["POST"], scope=WRITE_CLIENTS)
 def add_followup(p, client_id):
-    return followups.create(p, client_id, _body())
+    # Once per Idempotency-Key: her second tap after a lost answer is the same follow-up.
+    key = admin.current_request.headers.get("idempotency-key")
+    return _saved_once(
+        p,
+        lambda body, _if_match: followups.create(p, client_id, body, key),
+        lambda: followups.created_again(p, client_id, key or ""),
+    )
 
 
 @owner_route("/clients/{client_id}/follow-ups/{followup_id}", methods=["PUT"], scope=WRITE_CLIENTS)

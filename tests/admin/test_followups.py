@@ -6,6 +6,7 @@ The clock is frozen at Mon 23 Nov 2026 10:00 Helsinki.
 
 from __future__ import annotations
 
+from tests.admin.helpers import Desk
 from tests.api.helpers import book
 from tests.history import at
 
@@ -230,3 +231,25 @@ def test_a_save_without_if_match_that_loses_a_race_is_made_again(desk, booked, m
     status, body = desk.put(f"/clients/{cid}/follow-ups/{fup['id']}", {"goal": "Keep the length"})
     assert status == 200 and body["goal"] == "Keep the length", body
     assert raced == [True]
+
+
+def test_a_follow_up_sent_again_with_its_key_after_the_answer_was_lost_is_made_once(
+    client, aws, desk, booked, frozen_now
+):
+    """As a note (a walk on a poor connection): the same follow-up tapped again after its
+    answer was lost is the one it made; another user's replay of the key is refused; after
+    her erasure the key tells nothing of it."""
+    cid = booked["client"]
+    body = {"next_step": "Call about the colour", "actions": [action("Call about the colour", "2026-12-01")]}
+    key = {"Idempotency-Key": "followup-tap-1"}
+    first = desk.post(f"/clients/{cid}/follow-ups", body, headers=key)
+    again = desk.post(f"/clients/{cid}/follow-ups", body, headers=key)
+    assert first[0] == again[0] == 201 and again[1] == first[1], (first, again)
+    assert len(desk.get(f"/clients/{cid}/follow-ups")[1]["follow_ups"]) == 1
+    staff = Desk(client, aws.id, role="staff", staff_id="aino", user="aino")
+    status, refused = staff.post(f"/clients/{cid}/follow-ups", body, headers=key)
+    assert status == 422 and refused["error"]["code"] == "idempotency_key_reused", refused
+    frozen_now["now"] = at("2026-11-25T14:00:00+02:00")  # her visit over: she may be erased
+    assert desk.delete(f"/clients/{cid}")[0] == 200
+    status, gone = desk.post(f"/clients/{cid}/follow-ups", body, headers=key)
+    assert status == 404 and "colour" not in str(gone), gone

@@ -9,7 +9,7 @@ from chalicelib import clock
 from chalicelib.auth.principal import Principal
 from chalicelib.domain.clients import Client
 from chalicelib.domain.config import Business
-from chalicelib.domain.ids import new_id
+from chalicelib.domain.ids import id_for_key, new_id
 from chalicelib.domain.registry import FollowUp, FollowUpAction, FollowUpIn
 from chalicelib.domain.timeutil import iso_local
 from chalicelib.domain.versions import stamp_after, version_of
@@ -74,7 +74,14 @@ def _actions(b: Business, req: FollowUpIn, before: tuple[FollowUpAction, ...] = 
     return tuple(FollowUpAction(text=a.text, due=a.due, staff=a.staff, done=a.done) for a in req.actions)
 
 
-def create(p: Principal, client_id: str, body: object) -> tuple[int, dict[str, Any]]:
+def _keyed_id(business_id: str, idempotency_key: str) -> str:
+    return id_for_key(business_id, f"followup|{idempotency_key}")
+
+
+def create(
+    p: Principal, client_id: str, body: object, idempotency_key: str | None = None
+) -> tuple[int, dict[str, Any]]:
+    """A new follow-up; with an Idempotency-Key its id is the key's (created_again finds it)."""
     b = business_of(p)
     req: FollowUpIn = parse(FollowUpIn, body, "follow-up")
     c = client_or_404(b, client_id)
@@ -82,7 +89,7 @@ def create(p: Principal, client_id: str, body: object) -> tuple[int, dict[str, A
     f = FollowUp(
         business_id=b.id,
         client_id=c.id,
-        id=new_id(),
+        id=_keyed_id(b.id, idempotency_key) if idempotency_key else new_id(),
         status="closed" if req.closed else "open",
         created_at=now,
         updated_at=now,
@@ -93,6 +100,18 @@ def create(p: Principal, client_id: str, body: object) -> tuple[int, dict[str, A
     )
     followups.save(f, None)
     audited_after_commit(p, "add_followup", c.id, {"followup": f.id})
+    return 201, view(b, f)
+
+
+def created_again(p: Principal, client_id: str, idempotency_key: str) -> tuple[int, dict[str, Any]]:
+    """The answer to a follow-up's Idempotency-Key again (her second tap after the answer
+    was lost): the follow-up it made, as it is now. Not kept with the key: her words must
+    not outlive her erasure there."""
+    b = business_of(p)
+    c = client_or_404(b, client_id)
+    f = followups.get(b.id, c.id, _keyed_id(b.id, idempotency_key))
+    if f is None:
+        raise NotFound("The follow-up is not there any more.")
     return 201, view(b, f)
 
 

@@ -3,7 +3,7 @@
 import { $, clear, clearFieldErrors, closeDialog, el, openDialog, showFieldErrors } from "./dom.js";
 import { clock, day, days, dayTime, errorText, has, intl, lang, money, number, percentNumber, plural, t } from "./i18n.js";
 import { api, currency, phoneText, say, serviceName, staffList, staffName, state, todayIso, visitService } from "./state.js";
-import { saveHeaders } from "./api.js";
+import { forgetKey, onceKey, outcomeUnknown, saveHeaders } from "./api.js";
 import { signalText } from "./signals.js";
 import { contactLinks } from "./card.js";
 import { SMS_UNITS, TEXT_MAX, cappedUntil, mayMessage, messageRoom } from "./messagelimit.js";
@@ -485,6 +485,10 @@ export function openFollowUp(client, then) {
   openDialog($("followup-dialog"), $("followup-text"));
 }
 
+// The follow-up sent last and its Idempotency-Key: sent again after its answer was lost, it
+// is the same follow-up (the server answers as the first time), never a second one.
+const followUpAsked = {};
+
 async function addFollowUp(e) {
   e.preventDefault();
   const form = e.target;
@@ -501,15 +505,20 @@ async function addFollowUp(e) {
   clearFieldErrors(form);
   $("followup-error").textContent = "";
   button.disabled = true;
+  const path = `/clients/${client.id}/follow-ups`;
+  const body = { next_step: text, actions: [{ text, due }] };
   try {
-    await api("POST", `/clients/${client.id}/follow-ups`, { next_step: text, actions: [{ text, due }] });
+    await api("POST", path, body, { "Idempotency-Key": onceKey(followUpAsked, [path, body]) });
+    forgetKey(followUpAsked);
     closeDialog($("followup-dialog"));
     say(t("followup_added", { name: client.name, date: day(due) }));
     await reload("followups");
     if (afterFollowUp) afterFollowUp();
   } catch (err) {
-    // Refused input stays in the sheet, marked on its field (actions.0.due: the date).
-    if (err.status === 422) showFieldErrors(form, err, inputs, $("followup-error"));
+    // Refused input stays in the sheet, marked on its field (actions.0.due: the date); the
+    // answer lost, it stays too, said why, and her next tap is the same follow-up (its key).
+    if (!outcomeUnknown(err)) forgetKey(followUpAsked);
+    if (err.status === 422 || outcomeUnknown(err)) showFieldErrors(form, err, inputs, $("followup-error"));
     else { closeDialog($("followup-dialog")); failed(err); }
   } finally { button.disabled = false; }
 }
