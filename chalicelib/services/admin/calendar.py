@@ -26,6 +26,7 @@ from chalicelib.services.admin.common import (
     audited,
     audited_after_commit,
     business_of,
+    if_match_tag,
     instant_of,
     parse,
     parse_date,
@@ -70,9 +71,8 @@ def expect_visit(b: Business, a: Appointment, if_match: str | None) -> None:
     marked it since the caller read it (a phone's open card, a tablet's move: the phone's
     move had silently undone the tablet's, its cancellation said done of the client's
     own). No If-Match, no check: API keys and older clients act as before."""
-    if if_match in (None, ""):
-        return
-    if str(if_match).strip().removeprefix("W/").strip('"') != visit_version(a):
+    tag = if_match_tag(if_match)
+    if tag is not None and tag != visit_version(a):
         raise Conflict(
             "This visit was changed on another device meanwhile; here it is as it is now.",
             code="visit_changed",

@@ -50,13 +50,21 @@ def parse_date(value: str | None, name: str, default: date | None = None) -> dat
 SAVE_ATTEMPTS = 4
 
 
+def if_match_tag(if_match: str | None) -> str | None:
+    """The version an `If-Match` header names (quotes and a weak W/ taken off), or None
+    when there is none: no check, the write goes as before."""
+    if if_match in (None, ""):
+        return None
+    return str(if_match).strip().removeprefix("W/").strip('"')
+
+
 def expect_version(if_match: str | None, version: int, source: str, code: str, message: str) -> None:
     """`If-Match: <version>` (the `version` of `source`) on a change: refused with a 409
     `code` (and the version now) if the record moved on since the caller read it. No
     If-Match, no check: API keys and older clients write as before."""
-    if if_match in (None, ""):
+    tag = if_match_tag(if_match)
+    if tag is None:
         return
-    tag = str(if_match).strip().removeprefix("W/").strip('"')
     asked = whole_number(tag)
     if asked is None:
         raise BadRequest(f"If-Match must be the version {source} returned.", code="bad_version")

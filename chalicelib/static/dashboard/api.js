@@ -126,6 +126,20 @@ export function visitHeaders(holder, path, body, version) {
   return { ...(ifMatch(version) || {}), "Idempotency-Key": onceKey(holder, [path, body, version]) };
 }
 
+// POST `body` to `path` once (`api`: the dashboard's, state.js), with the record's `version`
+// as If-Match when given: the key (`holder`) kept for the same request while its outcome is
+// unknown, forgotten once it is answered or refused. One place for every keyed POST.
+export async function postOnce(api, holder, path, body, version) {
+  try {
+    const done = await api("POST", path, body, visitHeaders(holder, path, body, version));
+    forgetKey(holder);
+    return done;
+  } catch (err) {
+    if (!outcomeUnknown(err)) forgetKey(holder);
+    throw err;
+  }
+}
+
 export function forgetKey(holder) {
   Object.assign(holder, { key: null, asked: null });
 }

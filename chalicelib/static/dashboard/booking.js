@@ -6,7 +6,7 @@
 // POST /bookings; a 409 says the time was taken meanwhile and reloads the calendar.
 import { $, clear, clearFieldErrors, closeDialog, el, openDialog, showFieldErrors } from "./dom.js";
 import { clock, day, dayTime, errorText, money, t, withHeldSms } from "./i18n.js";
-import { forgetKey, onceKey, outcomeUnknown, routeMissing, withoutDefaults } from "./api.js";
+import { postOnce, routeMissing, withoutDefaults } from "./api.js";
 import { api, businessLocale, changed, clientApart, currency, phoneText, say, service, serviceName, staffList, staffName, state, todayIso, tz } from "./state.js";
 import * as g from "./grid.js";
 import { clearPreview, showPreview, showWhenDrawn, todayCalendar } from "./calendar.js";
@@ -448,7 +448,9 @@ async function submit(e) {
   const button = $("booking-submit");
   button.disabled = true;
   try {
-    const view = await api("POST", "/bookings", body, { "Idempotency-Key": onceKey(sheet, body) });
+    // The same booking tapped again after its answer was lost goes with the same key, and
+    // gets the booking it made, not a clash with it (postOnce).
+    const view = await postOnce(api, sheet, "/bookings", body);
     closeDialog(dialog());
     const who = sheet.client ? sheet.client.name : name;
     const time = dayTime(view.start);
@@ -464,25 +466,19 @@ async function submit(e) {
       // The walk-in has no time to change: taken meanwhile (or by a buffer the calendar
       // does not draw). Today read again says who is free next and offers that time.
       complain(() => { error.textContent = t("walk_in_taken"); });
-      forgetKey(sheet);
       changed();
       readToday(sheet, true);
     } else if (o) {
       complain(() => showFieldErrors(form, { fields: { start: t(o.time_off ? "booking_overlaps_time_off" : "booking_overlaps",
         { time: `${clock(o.start)}–${clock(o.end)}`, name: staffName($("booking-staff").value) || t("staff_member") }) } }, inputsOf(), error));
-      forgetKey(sheet);
       changed(); // what it overlaps shows in the calendar
     } else if (err.status === 409 && (err.code === "slot_taken" || err.code === "time_taken")) {
       complain(() => { error.textContent = t("slot_taken_reloaded"); });
-      forgetKey(sheet);
       changed();
     } else if (routeMissing(err)) {
       complain(() => { error.textContent = t("not_available_yet"); });
     } else {
       complain(() => showFieldErrors(form, err, inputsOf(), error));
-      // The answer lost (or the server failed): her next tap sends the same booking with the
-      // same key, and gets the booking it made, not a clash with it (onceKey).
-      if (!outcomeUnknown(err)) forgetKey(sheet);
     }
   } finally {
     button.disabled = false;

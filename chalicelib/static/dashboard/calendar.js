@@ -8,7 +8,7 @@ import { clock, day, errorText, fieldText, t, withHeldSms } from "./i18n.js";
 import * as g from "./grid.js";
 import { closedText, dayHasTime, dayIntervals, defaultStaffId, findAppointment, normalizeCalendar, slotStarts } from "./calmodel.js";
 import { createPoller } from "./live.js";
-import { forgetKey, outcomeUnknown, routeMissing, visitHeaders } from "./api.js";
+import { postOnce, routeMissing } from "./api.js";
 import { api, changed, onChanged, say, serviceName, staffList, state, todayIso } from "./state.js";
 
 const STEP_TAP = 15; // minutes: a tap picks a quarter hour
@@ -572,7 +572,7 @@ function askMove(a, staffId, start, { dragged = false } = {}) {
   openDialog(d, yes);
 }
 
-// The move asked last and its key (api.js visitHeaders).
+// The move asked last and its key (api.js postOnce).
 const moveAsked = {};
 
 export async function moveAppointment(a, staffId, start, { notify = true } = {}) {
@@ -583,14 +583,12 @@ export async function moveAppointment(a, staffId, start, { notify = true } = {})
   const who = appointmentSummary(a).who;
   const path = `/appointments/${a.id}/reschedule`;
   try {
-    const done = await api("POST", path, body, visitHeaders(moveAsked, path, body, a.version));
-    forgetKey(moveAsked);
+    const done = await postOnce(api, moveAsked, path, body, a.version);
     // Her own retry answered with the visit as it is now, which another device cancelled
     // or marked meanwhile (a probe): not "moved", but the card as it is.
     if (done && done.status && done.status !== "booked") throw { status: 409, code: "visit_changed", fields: {} };
     say(withHeldSms(t(notify ? "moved_to" : "moved_to_untold", { name: who, time: `${day(g.localIso(start, tz), { weekday: "short", day: "numeric", month: "numeric" })} ${clock(start, tz)}` }), done));
   } catch (err) {
-    if (!outcomeUnknown(err)) forgetKey(moveAsked);
     if (err.code === "slot_taken") say(t("slot_taken_reloaded"), true);
     else if (routeMissing(err)) say(t("not_available_yet"), true);
     else {

@@ -8,7 +8,7 @@
 // and its waiver, and the deposit back when the salon cancels. Staff see the amounts only.
 import { $, clear, clearFieldErrors, closeDialog, el, emailText, openDialog, showFieldErrors } from "./dom.js";
 import { clock, day, errorText, intl, money, plural, t } from "./i18n.js";
-import { forgetKey, onceKey, outcomeUnknown, routeMissing, visitHeaders, withoutDefaults } from "./api.js";
+import { postOnce, routeMissing, withoutDefaults } from "./api.js";
 import { api, changed, copyActions, currency, mayMoney, phoneText, say, staffName, todayIso, tz } from "./state.js";
 import { appointmentSummary, startMove, statusKey } from "./calendar.js";
 import { openBooking } from "./booking.js";
@@ -506,7 +506,7 @@ function markOrAsk(status, button) {
   askFirst(question, t(fee ? "no_show_yes" : "undo_refund_yes", { amount }), button, (ok) => mark(status, ok), "mark-confirm");
 }
 
-// The visit action asked last (a mark, a cancellation) and its key (api.js visitHeaders).
+// The visit action asked last (a mark, a cancellation) and its key (api.js postOnce).
 const visitAsked = {};
 
 async function mark(status, button) {
@@ -514,8 +514,7 @@ async function mark(status, button) {
   const s = appointmentSummary(current);
   const path = `/appointments/${current.id}/status`;
   try {
-    const view = await api("POST", path, { status }, visitHeaders(visitAsked, path, { status }, current.version));
-    forgetKey(visitAsked);
+    const view = await postOnce(api, visitAsked, path, { status }, current.version);
     const before = current.payment;
     current = { ...current, ...view, markers: current.markers };
     say(markedText(status, s.who, before, view, { currency: currency(), mayMoney: mayMoney() }));
@@ -523,7 +522,6 @@ async function mark(status, button) {
     $("appointment-title").focus();
     changed();
   } catch (err) {
-    if (!outcomeUnknown(err)) forgetKey(visitAsked);
     button.disabled = false;
     if ($("mark-confirm")) $("mark-confirm").hidden = true; // the question answered: why not, below
     const text = status === "booked" && (err.status === 422 || routeMissing(err)) ? t("undo_not_available") : errorText(err);
@@ -553,10 +551,8 @@ async function cancel(form) {
   let view;
   const path = `/appointments/${current.id}/cancel`;
   try {
-    view = await api("POST", path, body, visitHeaders(visitAsked, path, body, current.version));
-    forgetKey(visitAsked);
+    view = await postOnce(api, visitAsked, path, body, current.version);
   } catch (err) {
-    if (!outcomeUnknown(err)) forgetKey(visitAsked);
     submit.disabled = false;
     if (err.status === 409) { await asTheServerHasIt(errorText(err)); return; } // changed elsewhere
     showFieldErrors(form, err, inputs, $("card-error"));
@@ -693,13 +689,11 @@ async function refund(form, asked, button) {
   const s = appointmentSummary(current);
   const path = `/appointments/${current.id}/refund`;
   try {
-    const done = await api("POST", path, asked, { "Idempotency-Key": onceKey(refundAsked, [path, asked]) });
-    forgetKey(refundAsked);
+    const done = await postOnce(api, refundAsked, path, asked);
     // Stripe did not answer: the refund is owed and the sweeper makes it (state `pending`).
     const words = done.state === "pending" ? "refund_pending_done" : "refunded_done";
     await moneyChanged(t(words, { name: s.who, amount: money(done.amount_cents, currency()) }));
   } catch (err) {
-    if (!outcomeUnknown(err)) forgetKey(refundAsked);
     button.disabled = false;
     // Whether it was made is not known (it failed part way): the card as it is now, to look
     // at before refunding again.
@@ -775,11 +769,9 @@ function feeRefundForm(fee, cents) {
 async function refundFee(form, asked, inputs, words, button) {
   const path = `/appointments/${current.id}/refund`;
   try {
-    const done = await api("POST", path, asked, { "Idempotency-Key": onceKey(refundAsked, [path, asked]) });
-    forgetKey(refundAsked);
+    const done = await postOnce(api, refundAsked, path, asked);
     await moneyChanged(feeRefundedText(words, done));
   } catch (err) {
-    if (!outcomeUnknown(err)) forgetKey(refundAsked);
     button.disabled = false;
     // Refunded already (another tab, a no-show undone), or not known whether (it failed
     // part way): this fee's own words, and the card as the API has it now.

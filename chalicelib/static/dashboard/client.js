@@ -12,7 +12,7 @@ import { followAgain, openFollowUp, openMessage } from "./lists.js";
 import { statusKey } from "./calendar.js";
 import { signalText } from "./signals.js";
 import { keptFromMissed, splitVisits } from "./cardvisits.js";
-import { forgetKey, onceKey, outcomeUnknown, saveHeaders } from "./api.js";
+import { postOnce, saveHeaders } from "./api.js";
 import { MONEY_TAGS } from "./visitmoney.js";
 import { skippedWhy } from "./reminderlines.js";
 import { dataActions } from "./privacy.js";
@@ -524,13 +524,11 @@ async function addNote(form) {
   button.disabled = true;
   const path = `/clients/${shown.id}/notes`;
   try {
-    await api("POST", path, { text }, { "Idempotency-Key": onceKey(noteSent, [path, text]) });
-    forgetKey(noteSent);
+    await postOnce(api, noteSent, path, { text });
     say(t("note_saved"));
     await showClient(shown.id);
     $("cc-note-text").focus();
   } catch (err) {
-    if (!outcomeUnknown(err)) forgetKey(noteSent);
     button.disabled = false;
     showFieldErrors(form, err, { text: $("cc-note-text") }, error);
   }

@@ -3,7 +3,7 @@
 import { $, clear, clearFieldErrors, closeDialog, el, openDialog, showFieldErrors } from "./dom.js";
 import { clock, day, days, dayTime, errorText, has, intl, lang, money, number, percentNumber, plural, t } from "./i18n.js";
 import { api, currency, phoneText, say, serviceName, staffList, staffName, state, todayIso, visitService } from "./state.js";
-import { forgetKey, onceKey, outcomeUnknown, saveHeaders } from "./api.js";
+import { outcomeUnknown, postOnce, saveHeaders } from "./api.js";
 import { signalText } from "./signals.js";
 import { contactLinks } from "./card.js";
 import { SMS_UNITS, TEXT_MAX, cappedUntil, mayMessage, messageRoom } from "./messagelimit.js";
@@ -508,8 +508,7 @@ async function addFollowUp(e) {
   const path = `/clients/${client.id}/follow-ups`;
   const body = { next_step: text, actions: [{ text, due }] };
   try {
-    await api("POST", path, body, { "Idempotency-Key": onceKey(followUpAsked, [path, body]) });
-    forgetKey(followUpAsked);
+    await postOnce(api, followUpAsked, path, body);
     closeDialog($("followup-dialog"));
     say(t("followup_added", { name: client.name, date: day(due) }));
     await reload("followups");
@@ -517,7 +516,6 @@ async function addFollowUp(e) {
   } catch (err) {
     // Refused input stays in the sheet, marked on its field (actions.0.due: the date); the
     // answer lost, it stays too, said why, and her next tap is the same follow-up (its key).
-    if (!outcomeUnknown(err)) forgetKey(followUpAsked);
     if (err.status === 422 || outcomeUnknown(err)) showFieldErrors(form, err, inputs, $("followup-error"));
     else { closeDialog($("followup-dialog")); failed(err); }
   } finally { button.disabled = false; }

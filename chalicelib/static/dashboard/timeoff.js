@@ -4,7 +4,7 @@
 // invitation to book again.
 import { $, clear, clearFieldErrors, closeDialog, el, openDialog, showFieldErrors } from "./dom.js";
 import { clock, day, dayTime, errorText, fieldText, money, t, withHeldSms } from "./i18n.js";
-import { forgetKey, outcomeUnknown, routeMissing, visitHeaders } from "./api.js";
+import { postOnce, routeMissing } from "./api.js";
 import { api, changed, currency, mayMoney, say, serviceName, staffList, staffName, state, tz } from "./state.js";
 import * as g from "./grid.js";
 import { timeOffCancelBody, timeOffMoney, timeOffMoveFailed, undecidedCovered } from "./timeoffcancel.js";
@@ -202,12 +202,10 @@ function coveredRow(a) {
         // As the card: moved or cancelled meanwhile (she moved it herself by her link), the
         // move is refused (visit_changed), not done over her change.
         const path = `/appointments/${a.id}/reschedule`;
-        const done = await api("POST", path, body, visitHeaders(coveredAsked, path, body, a.version));
-        forgetKey(coveredAsked);
+        const done = await postOnce(api, coveredAsked, path, body, a.version);
         note(() => withHeldSms(t("moved_to", { name: who, time: `${when(a.proposal.start)} · ${staffName(a.proposal.staff || (a.staff && a.staff.id))}` }), done), true);
         changed();
       } catch (err) {
-        if (!outcomeUnknown(err)) forgetKey(coveredAsked);
         b.disabled = false;
         const failed = timeOffMoveFailed(err);
         note(() => (failed ? t(failed.key)
@@ -220,12 +218,10 @@ function coveredRow(a) {
     try {
       const body = timeOffCancelBody((saved && saved.reason) || t("time_off"), a.payment, mayMoney());
       const path = `/appointments/${a.id}/cancel`;
-      const done = await api("POST", path, body, visitHeaders(coveredAsked, path, body, a.version));
-      forgetKey(coveredAsked);
+      const done = await postOnce(api, coveredAsked, path, body, a.version);
       note(() => [withHeldSms(t("cancelled_invited", { name: who }), done), moneyText(done.payment)].filter(Boolean).join(" "), true);
       changed();
     } catch (err) {
-      if (!outcomeUnknown(err)) forgetKey(coveredAsked);
       b.disabled = false;
       note(() => errorText(err), false, true);
     }
