@@ -3,11 +3,12 @@
 The model ("renewal with breaks and leaving"; docs/retention.md has the references):
 
 - While she is a client, the gaps between her visits are log-normal with her own mean
-  and spread: her rhythm and her regularity. Both come from a population prior
-  (normal-inverse-gamma), so a client with few visits borrows the business's typical
-  rhythm and a regular's own rhythm takes over as her visits accumulate. Her next gap
-  is then a Student t on the log scale (its degrees of freedom capped, so that however
-  regular she has been a long gap stays possible).
+  and spread: her rhythm and her regularity. Both come from a population prior (her
+  usual log gap normal, her spread inverse-gamma, each with its own spread across the
+  business), so a client with few visits borrows the business's typical rhythm and a
+  regular's own rhythm takes over as her visits accumulate, the sooner the steadier she
+  is. Her next gap is then a Student t on the log scale (its degrees of freedom capped,
+  so that however regular she has been a long gap stays possible).
 - Now and then a gap is a break instead (a baby, a summer at the cottage): log-normal
   across the business, as often for her as her own past breaks suggest. Where the
   business's past shows it, how likely a break is and how long it lasts depend on the
@@ -84,7 +85,9 @@ class Prior:
 
     typical_gap_days: the median gap between visits (the service's return interval);
     gap_spread: the standard deviation of a client's log gaps (0.3: gaps within about
-    +-30 %); break_share, break_days: how often a gap is a break and its median length;
+    +-30 %); rhythms_spread: that of clients' usual log gaps across the business (0.7: a
+    client's usual gap within a factor of two of the typical one, as fortnightly to
+    six-monthly patients in one clinic are within two or three); break_share, break_days: how often a gap is a break and its median length;
     comes_back: the share of first-time clients who would ever return; stays_a_year: the
     share of clients who would not leave within a year for reasons of their own (moving
     away, another salon); weight: how firmly the fit is pulled towards all this (about
@@ -93,6 +96,7 @@ class Prior:
 
     typical_gap_days: float = 42.0
     gap_spread: float = 0.5
+    rhythms_spread: float = 0.7
     break_share: float = 0.05
     break_days: float = 150.0
     comes_back: float = 0.5
@@ -103,7 +107,7 @@ class Prior:
         alpha0 = 3.0
         return Params(
             mu0=math.log(self.typical_gap_days),
-            kappa0=1.0,
+            tau0=self.rhythms_spread,
             alpha0=alpha0,
             beta0=self.gap_spread**2 * (alpha0 - 1.0),
             max_df=4.0,
@@ -128,14 +132,15 @@ NO_SEASON = (0.0,) * 12
 
 @dataclass(frozen=True)
 class Params:
-    """The population. Rhythm: log gaps' prior N-IG(mu0, kappa0, alpha0, beta0), the next
-    log gap's degrees of freedom at most max_df. Breaks: a share break_share of gaps, log
+    """The population. Rhythm: a client's usual log gap ~ N(mu0, tau0^2), her log gaps'
+    variance ~ Inv-Gamma(alpha0, beta0), apart (semi-conjugate); the next log gap's degrees
+    of freedom at most max_df. Breaks: a share break_share of gaps, log
     length N(break_mu, break_sigma); a client's own share is Beta with that mean and
     break_weight gaps' worth of weight. Leaving: right after a visit with probability
     p ~ Beta(a, b); in between at a rate (per day) ~ Gamma(hazard_shape, hazard_rate)."""
 
     mu0: float
-    kappa0: float
+    tau0: float
     alpha0: float
     beta0: float
     max_df: float
@@ -686,6 +691,11 @@ class ReturnModel:
         if thresholds is None:
             thresholds = Thresholds(**data.get("thresholds", {}))
         stored = dict(data["params"])
+        # Stored before 8 Dec 2026: the normal-inverse-gamma's kappa0; the spread of usual
+        # gaps it gave a client with no gaps yet.
+        if "kappa0" in stored:
+            kappa0 = float(stored.pop("kappa0"))
+            stored["tau0"] = math.sqrt(float(stored["beta0"]) / (float(stored["alpha0"]) * kappa0))
         # Stored before 4 Dec 2026: no calendar.
         season = tuple(float(x) for x in stored.pop("season", NO_SEASON))
         lengths = tuple(float(x) for x in stored.pop("season_breaks", ()))
@@ -1055,7 +1065,10 @@ def _even_sample(summaries: list[History], most: int, weight: float) -> tuple[li
 
 
 def _fit_rhythm(summaries: list[History], centre: Params, weight: float) -> Params:
-    """The N-IG prior of the log gaps by their marginal likelihood (closed form)."""
+    """The rhythm prior by the marginal likelihood of the completed gaps (closed form, as
+    _predictive has it): each client's spread of log gaps about her own mean (which says
+    nothing of her usual gap) under the inverse-gamma, then her mean log gap, normal about
+    mu0 with the between-client spread tau0 and her own spread's share."""
     by_gaps: dict[int, list[tuple[float, float]]] = defaultdict(list)
     for h in summaries:
         if h.log_gaps:
@@ -1063,25 +1076,27 @@ def _fit_rhythm(summaries: list[History], centre: Params, weight: float) -> Para
             by_gaps[len(h.log_gaps)].append((mean, sum((y - mean) ** 2 for y in h.log_gaps)))
     if not by_gaps:
         return centre
-    start = [centre.mu0, math.log(centre.kappa0), math.log(centre.alpha0), math.log(centre.beta0)]
+    start = [centre.mu0, math.log(centre.tau0), math.log(centre.alpha0), math.log(centre.beta0)]
 
     def unpack(x: list[float]) -> tuple[float, float, float, float]:
         # Bounded: gaps that never vary (standing appointments) would drive the prior to
         # zero spread and infinite certainty; MIN_LOG_SPREAD keeps predictions sane.
-        return x[0], math.exp(bound(x[1], -8, 8)), math.exp(bound(x[2], -1, 7)), math.exp(bound(x[3], -12, 5))
+        return x[0], math.exp(bound(x[1], -6, 3)), math.exp(bound(x[2], -1, 7)), math.exp(bound(x[3], -12, 5))
 
     def loss(x: list[float]) -> float:
-        mu0, k0, a0, b0 = unpack(x)
-        total = 0.0
+        mu0, t0, a0, b0 = unpack(x)
+        total, tt = 0.0, t0 * t0
         for m, rows in by_gaps.items():
-            kn, an = k0 + m, a0 + m / 2.0
-            const = math.lgamma(an) - math.lgamma(a0) + a0 * math.log(b0) + 0.5 * math.log(k0 / kn)
-            shrink = k0 * m / (2.0 * kn)
-            total += len(rows) * const - an * sum(math.log(b0 + ss / 2.0 + shrink * (y - mu0) ** 2) for y, ss in rows)
+            an = a0 + (m - 1) / 2.0
+            const = math.lgamma(an) - math.lgamma(a0) + a0 * math.log(b0)
+            for y, ss in rows:
+                bn = b0 + ss / 2.0
+                var = tt + bn / (an * m)
+                total += const - an * math.log(bn) - 0.5 * math.log(var) - (y - mu0) ** 2 / (2.0 * var)
         return -total + _penalty(x, start, weight)
 
-    mu0, k0, a0, b0 = unpack(nelder_mead(loss, start))
-    return replace(centre, mu0=mu0, kappa0=k0, alpha0=a0, beta0=b0)
+    mu0, t0, a0, b0 = unpack(nelder_mead(loss, start))
+    return replace(centre, mu0=mu0, tau0=t0, alpha0=a0, beta0=b0)
 
 
 def _fit_tail(summaries: list[History], rhythm: Params, centre: Params, weight: float) -> Params:
@@ -1340,8 +1355,8 @@ def _penalty(x: list[float], centre: list[float], weight: float) -> float:
 
 
 def _rhythm(p: Params, log_gaps: Sequence[float]) -> tuple[float, float, float]:
-    """Normal-inverse-gamma update with her log gaps: her next log gap's Student t
-    (location, scale, degrees of freedom)."""
+    """Her next log gap's Student t (location, scale, degrees of freedom), her log gaps
+    weighed against the rhythm prior (_predictive)."""
     m = len(log_gaps)
     mean = sum(log_gaps) / m if m else 0.0
     ss = sum((y - mean) ** 2 for y in log_gaps)
@@ -1349,11 +1364,18 @@ def _rhythm(p: Params, log_gaps: Sequence[float]) -> tuple[float, float, float]:
 
 
 def _predictive(p: Params, m: int, mean: float, ss: float) -> tuple[float, float, float]:
-    kn = p.kappa0 + m
-    mun = (p.kappa0 * p.mu0 + m * mean) / kn
-    an = p.alpha0 + m / 2.0
-    bn = p.beta0 + ss / 2.0 + p.kappa0 * m * (mean - p.mu0) ** 2 / (2.0 * kn)
-    return mun, math.sqrt(bn * (kn + 1.0) / (an * kn) + MIN_LOG_SPREAD**2), min(2.0 * an, p.max_df)
+    """Semi-conjugate (her usual log gap and her spread apart a priori): her spread from
+    her gaps about their own mean (inverse-gamma, exact), her usual gap the precision-
+    weighted blend of mu0 and her mean given that spread. So a steady client far from the
+    business's centre (a six-monthly patient among monthly ones) keeps her own rhythm
+    after three visits; the normal-inverse-gamma this replaced (8 Dec 2026) tied the two
+    spreads and pulled her a fifth of the way to the centre, widening her spread for
+    being far from it (docs/retention-log.md, "A slow regular in a small clinic")."""
+    an = p.alpha0 + max(0, m - 1) / 2.0
+    var = (p.beta0 + ss / 2.0) / an
+    precision = 1.0 / (p.tau0 * p.tau0) + m / var
+    mun = (p.mu0 / (p.tau0 * p.tau0) + m * mean / var) / precision
+    return mun, math.sqrt(var + 1.0 / precision + MIN_LOG_SPREAD**2), min(2.0 * an, p.max_df)
 
 
 def _rhythm_densities(p: Params, log_gaps: Sequence[float]) -> list[float]:

@@ -24,7 +24,7 @@ SEVERITY = {"active": 0, "at_risk": 1, "lapsed": 2}
 params_st = st.builds(
     Params,
     mu0=st.floats(2.0, 6.0),
-    kappa0=st.floats(0.1, 10.0),
+    tau0=st.floats(0.05, 2.0),
     alpha0=st.floats(1.0, 20.0),
     beta0=st.floats(0.01, 5.0),
     max_df=st.sampled_from(returns.DF_CHOICES),
@@ -255,6 +255,19 @@ def test_a_model_stored_before_the_calendar_reads_as_one_without():
         ReturnModel.from_dict(stored)
 
 
+def test_a_model_stored_with_the_normal_inverse_gamma_reads_with_its_spread_of_usual_gaps():
+    """Stored before 8 Dec 2026 (kappa0): read until the weekly refit, a newcomer's next
+    gap as it was (its spread of usual gaps is beta0 / (alpha0 kappa0))."""
+    stored = json.loads(json.dumps(ReturnModel(Prior().params(), clients=3, fitted_at=T0).to_dict()))
+    del stored["params"]["tau0"]
+    stored["params"]["kappa0"] = 0.5
+    params = ReturnModel.from_dict(stored).params
+    p = Prior().params()
+    assert params.tau0 == pytest.approx(math.sqrt(p.beta0 / (p.alpha0 * 0.5)))
+    old_scale = math.sqrt(p.beta0 * 1.5 / (p.alpha0 * 0.5) + returns.MIN_LOG_SPREAD**2)  # N-IG, no gaps
+    assert returns._rhythm(params, [])[1] == pytest.approx(old_scale)
+
+
 def test_a_business_with_no_history_gets_the_prior_and_one_with_little_stays_near_it():
     prior = Prior(typical_gap_days=28.0)
     assert fit([], T0, prior).params == prior.params()
@@ -274,7 +287,7 @@ def generate(p: Params, n: int, seed: int, years: float = 3.0) -> tuple[list[lis
     histories = []
     for _ in range(n):
         var = 1 / rng.gammavariate(p.alpha0, 1 / p.beta0)
-        mu = rng.gauss(p.mu0, math.sqrt(var / p.kappa0))
+        mu = rng.gauss(p.mu0, p.tau0)
         leave = rng.betavariate(p.a, p.b)
         share = rng.betavariate(p.break_share * p.break_weight, (1 - p.break_share) * p.break_weight)
         t = rng.uniform(0, days)
@@ -297,7 +310,7 @@ def generate(p: Params, n: int, seed: int, years: float = 3.0) -> tuple[list[lis
 def test_the_fit_recovers_known_parameters():
     true = Params(
         mu0=math.log(35),
-        kappa0=1.0,
+        tau0=0.3,
         alpha0=4.0,
         beta0=0.3,
         max_df=200.0,
@@ -318,8 +331,48 @@ def test_the_fit_recovers_known_parameters():
     assert got.hazard_shape / got.hazard_rate * 365 == pytest.approx(0.365, rel=0.5)  # leaving in between
     # Breaks widen the fitted spread of a rhythm (its prior sees every completed gap).
     assert 0.1 <= got.beta0 / (got.alpha0 - 1) <= 0.25
+    assert got.tau0 == pytest.approx(true.tau0, rel=0.2)  # how far apart clients' usual gaps lie
     # Breaks begin any time of year: held out, a calendar does not predict, none is kept.
     assert got.season == (0.0,) * 12 and got.season_breaks == ()
+
+
+def test_the_fit_tells_a_business_of_like_rhythms_from_one_of_scattered_ones():
+    """The spread of clients' usual gaps is its own, not the spread within one client's
+    (a clinic's fortnightly and six-monthly patients, each steady)."""
+    true = replace(Prior(typical_gap_days=35.0).params(), alpha0=4.0, beta0=0.3, tau0=0.8, max_df=200.0)
+    histories, end = generate(true, 2000, seed=3)
+    assert returns.fit_population(histories, end).params.tau0 == pytest.approx(0.8, rel=0.2)
+
+
+def _day(d: int, m: int, y: int) -> datetime:
+    return datetime(y, m, d, 12, tzinfo=UTC)
+
+
+def test_a_steady_six_monthly_patient_among_faster_ones_keeps_her_own_rhythm():
+    """A solo physio's five patients (docs/retention-log.md, "A slow regular in a small
+    clinic"): Mary comes every six months (184, 179, 188 days). Fitted on these alone,
+    she was expected after 121 days, at risk from 121 and lapsed from 145: her rhythm was
+    pulled a fifth of the way to the clinic's monthly centre and widened for being far
+    from it. Now she is expected within 5 % of her own rhythm and is not at risk before
+    that. (She lapses days after it: with three returns and half a year between visits,
+    the chance she left in between is about a quarter by then.)"""
+    every = lambda start, days, n: [start + timedelta(days=days * i) for i in range(n)]  # noqa: E731
+    mary = [_day(10, 12, 2024), _day(12, 6, 2025), _day(9, 12, 2025), _day(15, 6, 2026)]
+    clinic = [
+        mary,
+        every(_day(1, 9, 2025) + timedelta(hours=5), 21, 22),
+        every(_day(12, 1, 2026), 28, 12),
+        every(_day(2, 3, 2026) - timedelta(hours=3), 14, 7),
+        [_day(14, 2, 2025) + timedelta(hours=3)],
+    ]
+    as_of = _day(1, 12, 2026)
+    model = fit(clinic, as_of)
+    expected = model.expected_next_visit(mary, as_of)
+    assert expected is not None and 175 <= (expected - mary[-1]).days <= 193
+    at_risk, lapsed = model.turns(mary, as_of)
+    assert at_risk is not None and lapsed is not None
+    assert at_risk >= expected and (lapsed - mary[-1]).days >= 178
+    assert model.status(mary, mary[-1] + timedelta(days=160), has_future_booking=False) == "active"
 
 
 def test_the_share_of_breaks_counts_the_long_ones_the_records_could_not_yet_show_ended():

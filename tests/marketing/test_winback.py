@@ -15,9 +15,10 @@ from tests.api.helpers import book, follow
 from tests.conftest import sent_emails, sent_sms
 from tests.history import at, business, past_visits, run_job
 
-TUESDAYS = ("2026-12-22T12:00:00+02:00", "2027-01-12T12:00:00+02:00", "2027-02-02T12:00:00+02:00")
-# Every 3 weeks, last on 2 Feb: the demo salon's return model (its prior: no fit yet) has
-# her lapse on 28 Feb at 23:00, so she is lapsed from 1 Mar 2027 (docs/retention.md).
+VISITS = ("2026-12-16T12:00:00+02:00", "2027-01-09T12:00:00+02:00", "2027-02-02T12:00:00+02:00")
+# Every 24 days, last on 2 Feb: the demo salon's return model (its prior: no fit yet) has
+# her lapse on 28 Feb at 06:30, so she is lapsed from 1 Mar 2027, the first whole day
+# (docs/retention.md).
 LAPSE_MORNING = "2027-03-01T10:05:00+02:00"
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
@@ -25,7 +26,7 @@ FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 def regular(frozen_now, marketing=True, **kw):
     """Maija's three visits, her rhythm and lapse day as visits_ended left them; the
     clock just after the last one."""
-    return past_visits(TUESDAYS, marketing=marketing, clock=frozen_now, **kw)
+    return past_visits(VISITS, marketing=marketing, clock=frozen_now, **kw)
 
 
 def winbacks(email="maija@example.com"):
@@ -266,7 +267,7 @@ def test_a_run_stopped_by_its_budget_is_gone_on_with_by_the_next_and_the_round_e
 
     # Liisa lapses the same day as Maija.
     past_visits(
-        TUESDAYS,
+        VISITS,
         name="Liisa Lahtinen",
         phone="044 555 6666",
         email="liisa@example.com",
@@ -511,7 +512,7 @@ def test_her_return_undone_brings_no_second_winback_for_the_same_absence(client,
     run_job("refit_returns", "2027-03-25T13:30:00+02:00")
     cid = _returned_and_undone(maija, frozen_now)
     c = clients.get_client(business().id, cid)
-    assert c and c.last_visit_at == at(TUESDAYS[-1]) and str(c.lapsed_on) == "2027-03-01", c
+    assert c and c.last_visit_at == at(VISITS[-1]) and str(c.lapsed_on) == "2027-03-01", c
     step = c.winback_step_on
     for day in range(7, 14):
         assert run_job("marketing", f"2027-04-{day:02d}T10:05:00+03:00")["winback_sent"] == 0
