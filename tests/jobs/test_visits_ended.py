@@ -85,13 +85,15 @@ def test_rhythm_and_the_slipping_list_by_the_return_model(client, desk, aws, fro
         return [(c["client"]["name"], c["status"]) for c in body["clients"]]
 
     # Expected back on 11 Mar (her rhythm). The demo salon's return model (its prior: no
-    # fit yet) has her at risk from 14 Mar 14:56 and lapsed from 20 Mar 13:18.
-    assert slipping("2027-03-14T12:00:00+02:00") == []
-    assert slipping("2027-03-15T12:00:00+02:00") == [("Maija Meikäläinen", "at_risk")]
+    # fit yet; her five visits outweigh its six weeks) has her at risk from 12 Mar 07:06
+    # and lapsed from 17 Mar 06:41.
+    assert slipping("2027-03-11T12:00:00+02:00") == []
+    assert slipping("2027-03-13T12:00:00+02:00") == [("Maija Meikäläinen", "at_risk")]
+    assert slipping("2027-03-16T12:00:00+02:00") == [("Maija Meikäläinen", "at_risk")]
     # Kalle, one visit: lapsed once a men's cut's 28 days have passed (19 Mar; the salon's
     # six weeks would have had him lapse on 2 Apr). Maija has more to lose (her cut costs
     # more, and she is likelier gone): first.
-    assert slipping("2027-03-19T11:00:00+02:00") == [("Maija Meikäläinen", "at_risk")]
+    assert slipping("2027-03-19T11:00:00+02:00") == [("Maija Meikäläinen", "lapsed")]
     assert ("Kalle Kävijä", "lapsed") in slipping("2027-03-20T09:00:00+02:00")
     assert slipping("2027-04-03T12:00:00+02:00") == [("Maija Meikäläinen", "lapsed"), ("Kalle Kävijä", "lapsed")]
     _, body = desk.get("/retention?status=lapsed")
@@ -126,7 +128,7 @@ def test_rhythm_and_the_slipping_list_by_the_return_model(client, desk, aws, fro
 
 
 def test_the_owner_may_list_who_slipped_most_recently_first(client, desk, frozen_now):
-    """The list puts the most value at stake first (issue 22): Maija, lapsed since 20 Mar,
+    """The list puts the most value at stake first (issue 22): Maija, lapsed since 18 Mar,
     before Kalle, lapsed since 3 Apr. `order=recent` puts who turned at risk or lapsed
     most recently first, each with the day she did (`status_since`); a bad order is a 400."""
     for day in ("2026-11-26", "2026-12-17", "2027-01-07", "2027-01-28", "2027-02-18"):
@@ -140,7 +142,7 @@ def test_the_owner_may_list_who_slipped_most_recently_first(client, desk, frozen
         assert status == 200, body
         return [(c["client"]["name"], c["status"], c["status_since"]) for c in body["clients"]]
 
-    maija, kalle = ("Maija Meikäläinen", "lapsed", "2027-03-21"), ("Kalle Kävijä", "lapsed", "2027-04-03")
+    maija, kalle = ("Maija Meikäläinen", "lapsed", "2027-03-18"), ("Kalle Kävijä", "lapsed", "2027-04-03")
     assert listed("") == listed("?order=value") == [maija, kalle]
     assert listed("?order=recent") == [kalle, maija]
     assert listed("?order=recent&status=lapsed") == [kalle, maija]
