@@ -85,9 +85,10 @@ class Prior:
 
     typical_gap_days: the median gap between visits (the service's return interval);
     gap_spread: the standard deviation of a client's log gaps (0.3: gaps within about
-    +-30 %); rhythms_spread: that of clients' usual log gaps across the business (0.7: a
-    client's usual gap within a factor of two of the typical one, as fortnightly to
-    six-monthly patients in one clinic are within two or three); break_share, break_days: how often a gap is a break and its median length;
+    +-30 %); rhythms_spread: that of clients' usual log gaps across the business (0.7:
+    most within a factor of two of the typical gap; a fortnightly and a six-monthly
+    patient are 2.6 of it apart); break_share, break_days: how often a gap is a break
+    and its median length;
     comes_back: the share of first-time clients who would ever return; stays_a_year: the
     share of clients who would not leave within a year for reasons of their own (moving
     away, another salon); weight: how firmly the fit is pulled towards all this (about
