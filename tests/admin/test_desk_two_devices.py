@@ -95,3 +95,26 @@ def test_without_if_match_an_integration_acts_as_before(desk, booked):
     assert desk.post(f"/appointments/{appt}/reschedule", {"start": "2026-11-25T15:00"})[0] == 200
     assert desk.post(f"/appointments/{appt}/cancel", {"by": "client"})[0] == 200
     assert desk.post(f"/appointments/{appt}/cancel", {"by": "client"})[0] == 200  # twice: harmless, as documented
+
+
+def test_if_match_reads_any_and_a_list_as_http_has_them(desk, staff_desk, booked):
+    """RFC 9110 13.1.1: `*` matches any version of the visit, a list matches if any of
+    its versions is the visit's (an integration that holds two it has seen)."""
+    appt = booked["appointment"]
+    first = _visit(desk, appt)["version"]
+    status, moved = desk.post(
+        f"/appointments/{appt}/reschedule", {"start": "2026-11-25T15:00"}, headers={"If-Match": "*"}
+    )
+    assert status == 200, moved
+    status, moved = staff_desk.post(
+        f"/appointments/{appt}/reschedule",
+        {"start": "2026-11-25T16:00"},
+        headers={"If-Match": f'"{first}", "{moved["version"]}"'},
+    )
+    assert status == 200 and moved["start"] == "2026-11-25T16:00:00+02:00", moved
+    status, body = desk.post(
+        f"/appointments/{appt}/reschedule",
+        {"start": "2026-11-25T17:00"},
+        headers={"If-Match": f'"{first}", "9.booked"'},
+    )
+    assert status == 409 and body["error"]["code"] == "visit_changed", body

@@ -710,6 +710,14 @@ def test_a_stale_version_is_409_and_nothing_is_saved(desk):
     )
     assert status == 409 and answer["error"]["code"] == "settings_changed"
     assert _sections(desk)["sections"]["rules"]["max_horizon_days"] == 120
+    # RFC 9110: a list matches if any of it is the version now; `*` any version.
+    now = _sections(desk)["version"]
+    listed = f'"{body["version"]}", "{now}"'
+    assert desk.put("/settings/rules", {**rules, "max_horizon_days": 90}, headers={"If-Match": listed})[0] == 200
+    assert desk.put("/settings/rules", {**rules, "max_horizon_days": 60}, headers={"If-Match": "*"})[0] == 200
+    status, answer = desk.put("/settings/rules", rules, headers={"If-Match": listed})  # both behind now
+    assert status == 409 and answer["error"]["code"] == "settings_changed"
+    assert _sections(desk)["sections"]["rules"]["max_horizon_days"] == 60
     # A version that is no number a GET gave (superscript digits, 5 000 of them): 400, not a 500.
     for odd in ("²", 'W/"¹"', "9" * 5000):
         status, answer = desk.put("/settings/rules", rules, headers={"If-Match": odd})

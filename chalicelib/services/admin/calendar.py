@@ -26,7 +26,7 @@ from chalicelib.services.admin.common import (
     audited,
     audited_after_commit,
     business_of,
-    if_match_tag,
+    if_match_tags,
     instant_of,
     parse,
     parse_date,
@@ -71,8 +71,8 @@ def expect_visit(b: Business, a: Appointment, if_match: str | None) -> None:
     marked it since the caller read it (a phone's open card, a tablet's move: the phone's
     move had silently undone the tablet's, its cancellation said done of the client's
     own). No If-Match, no check: API keys and older clients act as before."""
-    tag = if_match_tag(if_match)
-    if tag is not None and tag != visit_version(a):
+    tags = if_match_tags(if_match)
+    if tags is not None and visit_version(a) not in tags:
         raise Conflict(
             "This visit was changed on another device meanwhile; here it is as it is now.",
             code="visit_changed",

@@ -50,25 +50,29 @@ def parse_date(value: str | None, name: str, default: date | None = None) -> dat
 SAVE_ATTEMPTS = 4
 
 
-def if_match_tag(if_match: str | None) -> str | None:
-    """The version an `If-Match` header names (quotes and a weak W/ taken off), or None
-    when there is none: no check, the write goes as before."""
+def if_match_tags(if_match: str | None) -> tuple[str, ...] | None:
+    """The versions an `If-Match` header names (RFC 9110 13.1.1: a comma-separated list,
+    each with its quotes and a weak W/ taken off), or None when there is none: no check,
+    the write goes as before. `*` is any version of a record that exists (every record a
+    write reaches does), so it is no check either."""
     if if_match in (None, ""):
         return None
-    return str(if_match).strip().removeprefix("W/").strip('"')
+    tags = tuple(t.strip().removeprefix("W/").strip('"') for t in str(if_match).split(","))
+    return None if "*" in tags else tags
 
 
 def expect_version(if_match: str | None, version: int, source: str, code: str, message: str) -> None:
     """`If-Match: <version>` (the `version` of `source`) on a change: refused with a 409
-    `code` (and the version now) if the record moved on since the caller read it. No
-    If-Match, no check: API keys and older clients write as before."""
-    tag = if_match_tag(if_match)
-    if tag is None:
+    `code` (and the version now) if the record moved on since the caller read it (none of
+    the versions named is the record's). No If-Match, no check: API keys and older
+    clients write as before."""
+    tags = if_match_tags(if_match)
+    if tags is None:
         return
-    asked = whole_number(tag)
-    if asked is None:
+    asked = [whole_number(t) for t in tags]
+    if None in asked:
         raise BadRequest(f"If-Match must be the version {source} returned.", code="bad_version")
-    if asked != version:
+    if version not in asked:
         raise Conflict(message, code=code, details={"version": version})
 
 
