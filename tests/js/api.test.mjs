@@ -50,6 +50,15 @@ test("every request says the dashboard's language, as it is at the time", async 
   assert.deepEqual(sent, ["en", "sv"]);
 });
 
+test("a change whose answer never came is said to be perhaps done, and whether tapping again is safe", async () => {
+  // The network walk: "no connection" after a refund the server had made.
+  const api = createApi({ base: "/", getToken: () => "tok", onSessionEnded: () => {}, pause: async () => {},
+    fetchFn: async () => { throw new TypeError("offline"); } });
+  await assert.rejects(api("GET", "/day"), (e) => e.status === 0 && e.unanswered === undefined);
+  await assert.rejects(api("POST", "/appointments/a/refund", {}, { "Idempotency-Key": "k" }), (e) => e.unanswered === "keyed");
+  await assert.rejects(api("DELETE", "/clients/c/tags/vip"), (e) => e.unanswered === "sent");
+});
+
 test("a 403 other than owner_only asks /me whether the token is still good", async () => {
   let ended = 0;
   const urls = [];

@@ -189,6 +189,10 @@ test("the API's English errors are shown in the dashboard's own words, by code a
   assert.equal(i18n.errorText({ status: 422, code: "validation_failed", message: "English" }), fi.err_validation_failed);
   assert.equal(i18n.errorText({ status: 503, code: "http_503", message: "English" }), fi.err_server);
   assert.equal(i18n.errorText({ status: 0, code: "network" }), fi.err_network);
+  // A change whose answer was lost: it may be done; with its key, tapping again is safe.
+  assert.equal(i18n.errorText({ status: 0, code: "network", unanswered: "keyed" }), fi.err_network_keyed);
+  assert.equal(i18n.errorText({ status: 0, code: "network", unanswered: "sent" }), fi.err_network_sent);
+  assert.match(fi.err_network_keyed, /ehkä jo tehty/);
   // A code refined by a reason: the reason's words, else the code's.
   const notYet = { status: 409, code: "invalid_mark", message: "Cannot mark this visit arrived: the visit has not begun yet.", details: { reason: "not_started" } };
   assert.equal(i18n.errorText(notYet), fi.err_invalid_mark_not_started);

@@ -69,6 +69,9 @@ export function createApi({ base, getToken, onSessionEnded, fetchFn, getLang, pa
     try {
       return await send(method, path, body, headers);
     } catch (err) {
+      // A change whose answer never came may have been done (errorText says so): one with
+      // an Idempotency-Key is safe to send again, the server answering as the first time.
+      if (err && err.status === 0 && method !== "GET") err.unanswered = headers && headers["Idempotency-Key"] ? "keyed" : "sent";
       if (token !== getToken()) throw err;
       if (err.status === 401) { onSessionEnded(); throw err; }
       if (err.status === 403 && path === "/me") { onSessionEnded(); throw err; }

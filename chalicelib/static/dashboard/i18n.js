@@ -159,6 +159,8 @@ export function errorText(err) {
   const reason = e.details && e.details.reason;
   // The booking in the way, by its start (a mark's undo refused: which walk-in to move).
   const o = e.details && e.details.overlaps;
+  // A change whose answer never came (api.js): perhaps done; with its key, safe again.
+  if (e.status === 0 && e.unanswered) return t(`err_network_${e.unanswered}`);
   if (code && reason && has(`err_${code}_${reason}`)) return t(`err_${code}_${reason}`, o && o.start ? { time: clock(o.start) } : {});
   if (code && has(`err_${code}`)) return t(`err_${code}`);
   if (/^booking_/.test(code)) return t("err_conflict");
