@@ -3,6 +3,7 @@
     python -m scripts.rebook_cli create-table
     python -m scripts.rebook_cli validate-business config/businesses/demo.yaml
     python -m scripts.rebook_cli load-business config/businesses/demo.yaml
+    python -m scripts.rebook_cli export-business demo > demo-now.yaml
     python -m scripts.rebook_cli run-job send_due --now "tomorrow 08:00"
     python -m scripts.rebook_cli run-scheduler
     python -m scripts.rebook_cli owner-token demo [--role staff --staff aino]
@@ -30,14 +31,19 @@ def read_config_file(path: str):
     file = Path(path)
     if not file.is_file():
         sys.exit(f"error: no such file: {path}")
-    text = file.read_text(encoding="utf-8")
+    try:
+        text = file.read_text(encoding="utf-8-sig")  # a byte-order mark (Notepad's) is no error
+    except UnicodeDecodeError as e:
+        sys.exit(
+            f"error: {path} is not UTF-8 (byte {e.start}): save it as UTF-8 (Latin-1 and Windows-1252 are not read)"
+        )
     try:
         if file.suffix.lower() == ".json":
-            data = json.loads(text)
+            data = json.loads(text, object_pairs_hook=_no_repeated_keys)
         else:
             import yaml
 
-            data = yaml.safe_load(text)
+            data = yaml.load(text, Loader=_yaml_loader())  # a SafeLoader that refuses repeated keys
     except Exception as e:  # YAML and JSON errors both carry line numbers
         sys.exit(f"error: {path} is not valid {'JSON' if file.suffix.lower() == '.json' else 'YAML'}:\n  {e}")
     if not isinstance(data, dict):
@@ -49,6 +55,37 @@ def read_config_file(path: str):
         lines = "\n".join(f"  - {line}" for line in problems)
         print(f"error: {path} has {len(problems)} problem(s):\n{lines}", file=sys.stderr)
         sys.exit(2)
+
+
+def _no_repeated_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    """A JSON object, refused if it names a key twice (the last would win unseen)."""
+    seen: dict[str, object] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise ValueError(f"the key '{key}' is given twice in one object")
+        seen[key] = value
+    return seen
+
+
+def _yaml_loader():
+    """YAML's SafeLoader, refusing a key given twice in one mapping: plain YAML lets the
+    last win, so a second `closures:` block appended to a file dropped the first unseen."""
+    import yaml
+    from yaml.constructor import ConstructorError
+
+    class Loader(yaml.SafeLoader):
+        def construct_mapping(self, node, deep=False):
+            keys = set()
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=True)
+                if key in keys:
+                    raise ConstructorError(
+                        None, None, f"the key '{key}' is given twice in one mapping", key_node.start_mark
+                    )
+                keys.add(key)
+            return super().construct_mapping(node, deep)
+
+    return Loader
 
 
 def cmd_create_table(_args) -> None:
@@ -103,16 +140,108 @@ def cmd_load_business(args) -> None:
             f"payment) without raising payments.version (stored {stored.config.payments.version}, given {cfg.payments.version}): raise it, so new "
             "bookings record the terms their clients accepted"
         )
+    undone: list[str] = []
+    if stored:
+        loaded = businesses.last_loaded(stored.id)
+        undone = owner_changes_undone(_as_loaded(loaded), _as_json(stored.config), _as_json(cfg))
+        if undone and not args.replace_owner_changes:
+            shown = "\n".join(f"  - {line}" for line in undone[:40])
+            more = f"\n  ... and {len(undone) - 40} more" if len(undone) > 40 else ""
+            since = (
+                "since the file was last loaded"
+                if loaded is not None
+                else "(a business stored before Rebook kept what its file set: every difference is listed)"
+            )
+            sys.exit(
+                f"error: loading {args.file} would undo {len(undone)} setting(s) changed on the settings screen or "
+                f"through the API {since}:\n{shown}{more}\nPut them into the file (`export-business {cfg.slug}` "
+                "prints the settings as they are now), or pass --replace-owner-changes to replace them"
+            )
     business, created = save_config(cfg)
+    from chalicelib.store import audit
+
+    # Who changed the settings, in the owner's audit trail: the paths replaced, never values.
+    detail = {"file": Path(args.file).name, "replaced": [line.split(":")[0] for line in undone]}
+    audit.record(business.id, "operator", "operator", "load_business", None, clock.now(), detail)
     print(
         f"{'created' if created else 'updated'} business '{cfg.slug}' (id {business.id}): "
         f"{len(cfg.services)} services, {len(cfg.staff)} staff"
+        + (f"; replaced {len(undone)} setting(s) the owner had changed" if undone else "")
     )
     # Visits booked before day sheets existed go on them now (a no-op once they are).
     now = clock.now()
     moved = put_on_day_sheets(business.id, cfg.tz, now - timedelta(days=1), now + timedelta(days=400))
     if moved:
         print(f"put {moved} booked visits on the staff's day sheets")
+
+
+def cmd_export_business(args) -> None:
+    """The business's settings as they are now (the settings screen's changes included), as
+    a business file load-business takes: the start of the next file."""
+    import yaml
+
+    from chalicelib.store import businesses
+
+    business = businesses.get_by_slug(args.business)
+    if not business:
+        sys.exit(f"error: no business '{args.business}'")
+    print(yaml.safe_dump(_as_json(business.config), allow_unicode=True, sort_keys=False), end="")
+
+
+def _as_json(cfg) -> dict:
+    return cfg.model_dump(mode="json")
+
+
+def _as_loaded(loaded: dict | None) -> dict | None:
+    """The config a file last set, as today's code reads it (its defaults filled in), or
+    None if there is none or it no longer reads (every difference is then listed)."""
+    from chalicelib.domain.config import parse_business_config
+
+    if loaded is None:
+        return None
+    try:
+        return _as_json(parse_business_config(loaded))
+    except ValueError:
+        return None
+
+
+_ABSENT = object()
+
+
+def _paths(value, prefix: str = "") -> dict[str, object]:
+    """A config's JSON by path: mappings by key, lists of items with an `id` by that id
+    (`services[womens-cut].price_cents`), other lists whole."""
+    if isinstance(value, dict) and value:
+        out: dict[str, object] = {}
+        for key, item in value.items():
+            out.update(_paths(item, f"{prefix}.{key}" if prefix else str(key)))
+        return out
+    if isinstance(value, list) and value and all(isinstance(v, dict) and "id" in v for v in value):
+        out = {}
+        for item in value:
+            out.update(_paths(item, f"{prefix}[{item['id']}]"))
+        return out
+    return {prefix: value}
+
+
+def owner_changes_undone(loaded: dict | None, stored: dict, new: dict) -> list[str]:
+    """The settings changed since the file was last loaded (`loaded` -> `stored`: the owner
+    on the settings screen, an integration through the API) that `new` would set otherwise,
+    each as `path: now X, the file Y`; with no record of the last load, every difference."""
+    now, file = _paths(stored), _paths(new)
+    then = _paths(loaded) if loaded is not None else None
+    out = []
+    for path in sorted(set(now) | set(file)):
+        was, will = now.get(path, _ABSENT), file.get(path, _ABSENT)
+        if was == will or (then is not None and then.get(path, _ABSENT) == was):
+            continue
+        out.append(f"{path}: now {_shown(was)}, the file {_shown(will)}")
+    return out
+
+
+def _shown(value) -> str:
+    text = "(none)" if value is _ABSENT else json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def payment_terms_changed_silently(old, new) -> bool:
@@ -330,7 +459,15 @@ def main(argv=None) -> None:
     p = sub.add_parser("load-business", help="validate and create/update a business from YAML/JSON")
     p.add_argument("file")
     p.add_argument("--create-table", action="store_true", help="create the table first if it is missing")
+    p.add_argument(
+        "--replace-owner-changes",
+        action="store_true",
+        help="replace the settings the owner changed since the file was last loaded (listed otherwise, and refused)",
+    )
     p.set_defaults(fn=cmd_load_business)
+    p = sub.add_parser("export-business", help="print a business's settings as they are now, as a business file")
+    p.add_argument("business", help="its slug")
+    p.set_defaults(fn=cmd_export_business)
     from chalicelib.jobs.schedule import JOBS
 
     p = sub.add_parser("run-job", help="run one scheduled job once, optionally at a simulated moment")

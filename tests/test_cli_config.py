@@ -238,3 +238,84 @@ def test_no_aws_credentials_is_one_line_and_exit_2(tmp_path):
     assert result.returncode == 2
     assert result.stderr.startswith("error: no AWS credentials for REBOOK_STAGE=dev: ")
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def _owner_opens_sundays(aws) -> None:
+    """The owner's Sunday hours, saved on the settings screen after the file was loaded."""
+    from chalicelib.store import businesses
+
+    stored, version = businesses.read_for_change(aws.id)
+    hours = stored.config.opening_hours.model_copy(update={"sun": stored.config.opening_hours.mon[:1]})
+    businesses.replace_config(aws.id, stored.config.model_copy(update={"opening_hours": hours}), version)
+
+
+def test_loading_a_file_again_does_not_undo_what_the_owner_changed_since(aws, tmp_path, capsys):
+    """A deploying engineer's walk: the owner opened on Sundays on her settings screen, the
+    operator added a closed day to the file and loaded it again: her Sundays were gone,
+    silently. Now the load is refused, naming what it would undo; the settings as they are
+    now come out of export-business, and what the file alone changes goes in."""
+    from chalicelib import clock
+    from chalicelib.store import audit, businesses
+    from scripts import rebook_cli
+
+    _owner_opens_sundays(aws)
+    data = demo_data()
+    data["name"] = "Salon Aurora & Co"  # the operator's own change
+    with pytest.raises(SystemExit) as refused:
+        load_business(capsys, write_yaml(tmp_path, data))
+    assert "opening_hours.sun: now [" in str(refused.value) and "the file []" in str(refused.value), refused.value
+    assert "  - name:" not in str(refused.value)  # the file's own change is not the owner's
+    assert businesses.get_by_id(aws.id).config.opening_hours.sun  # nothing written
+    # Merged: the settings as they are now, with the operator's change on top.
+    rebook_cli.main(["export-business", "demo"])
+    now = yaml.safe_load(capsys.readouterr().out)
+    assert now["opening_hours"]["sun"]
+    now["name"] = "Salon Aurora & Co"
+    assert load_business(capsys, write_yaml(tmp_path, now)).startswith("updated business 'demo'")
+    stored = businesses.get_by_id(aws.id).config
+    assert stored.name == "Salon Aurora & Co" and stored.opening_hours.sun
+    # Loaded as it was, the next file's Sunday is the file's to set: no owner change since.
+    now["opening_hours"]["sun"] = []
+    assert load_business(capsys, write_yaml(tmp_path, now)).startswith("updated business 'demo'")
+    assert not businesses.get_by_id(aws.id).config.opening_hours.sun
+    [entry, *_] = audit.month(aws.id, clock.now().strftime("%Y-%m"))
+    assert entry.action == "load_business" and entry.role == "operator" and entry.detail["replaced"] == []
+
+
+def test_the_owners_changes_are_replaced_only_when_asked_and_the_trail_says_which(aws, tmp_path, capsys):
+    from chalicelib import clock
+    from chalicelib.store import audit, businesses
+    from scripts import rebook_cli
+
+    _owner_opens_sundays(aws)
+    rebook_cli.main(["load-business", str(write_yaml(tmp_path, demo_data())), "--replace-owner-changes"])
+    assert "replaced 1 setting(s) the owner had changed" in capsys.readouterr().out
+    assert not businesses.get_by_id(aws.id).config.opening_hours.sun
+    [entry, *_] = audit.month(aws.id, clock.now().strftime("%Y-%m"))
+    assert entry.action == "load_business" and entry.detail["replaced"] == ["opening_hours.sun"]
+
+
+def test_a_key_given_twice_is_refused_not_the_first_dropped(tmp_path):
+    """A second `closures:` block appended to a file dropped the first (its holidays
+    bookable), and `validate-business` said ok."""
+    text = DEMO.read_text(encoding="utf-8") + "\nclosures:\n  - 2027-01-06\n"
+    (tmp_path / "twice.yaml").write_text(text, encoding="utf-8")
+    result = run_cli("validate-business", str(tmp_path / "twice.yaml"))
+    assert result.returncode != 0 and "'closures' is given twice" in result.stderr + result.stdout
+    (tmp_path / "twice.json").write_text('{"slug": "a", "slug": "b"}', encoding="utf-8")
+    result = run_cli("validate-business", str(tmp_path / "twice.json"))
+    assert result.returncode != 0 and "'slug' is given twice" in result.stderr + result.stdout
+
+
+def test_a_file_in_latin_1_is_named_and_a_byte_order_mark_is_read(tmp_path):
+    data = demo_data()
+    latin = tmp_path / "latin.yaml"
+    latin.write_bytes("slug: klipp\nname: Klipp Södermalm\n".encode("latin-1"))
+    result = run_cli("validate-business", str(latin))
+    assert result.returncode != 0 and "is not UTF-8" in result.stderr and "Traceback" not in result.stderr
+    from chalicelib.domain.config import parse_business_config
+
+    marked = tmp_path / "notepad.json"
+    marked.write_text("\ufeff" + json.dumps(parse_business_config(data).model_dump(mode="json")), encoding="utf-8")
+    result = run_cli("validate-business", str(marked))
+    assert result.returncode == 0, result.stderr

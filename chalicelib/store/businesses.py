@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
 from pynamodb.transactions import TransactWrite
@@ -13,7 +14,7 @@ from chalicelib.domain.ids import could_be_id, new_id
 from chalicelib.domain.messages import Message
 from chalicelib.settings import get_settings
 from chalicelib.store import db, keys, outbox
-from chalicelib.store.models import BusinessItem, SlugItem
+from chalicelib.store.models import BusinessItem, LoadedConfigItem, SlugItem
 from chalicelib.store.tx import Tx, TxFailed
 
 _cache: dict[str, tuple[float, Business | None]] = {}
@@ -81,7 +82,8 @@ def _remember(business: Business | None, now: float, slug: str | None = None, bu
 
 
 def save_config(config: BusinessConfig) -> tuple[Business, bool]:
-    """Create or update the business with this slug; returns (business, created)."""
+    """Create or update the business with this slug from a business file (load-business);
+    returns (business, created). What the file set is kept beside it (last_loaded)."""
     db.configure()
     try:
         business_id = SlugItem.get(keys.slug_pk(config.slug), keys.SLUG_SK, consistent_read=True).business_id
@@ -95,18 +97,28 @@ def save_config(config: BusinessConfig) -> tuple[Business, bool]:
     item.config = config.model_dump(mode="json")
     item.updated_at = clock.now()
     item.g1pk, item.g1sk = keys.EVERY_BUSINESS, business_id
-    if created:
-        slug = SlugItem(keys.slug_pk(config.slug), keys.SLUG_SK, business_id=business_id)
-        try:
-            with TransactWrite(connection=BusinessItem._get_connection().connection) as tx:
+    loaded = LoadedConfigItem(keys.biz(business_id), keys.LOADED_SK, config=item.config, loaded_at=item.updated_at)
+    try:
+        with TransactWrite(connection=BusinessItem._get_connection().connection) as tx:
+            if created:
+                slug = SlugItem(keys.slug_pk(config.slug), keys.SLUG_SK, business_id=business_id)
                 tx.save(slug, condition=SlugItem.pk.does_not_exist())
-                tx.save(item)
-        except TransactWriteError as e:
-            raise RuntimeError(f"slug '{config.slug}' was taken concurrently; try again") from e
-    else:
-        item.save()
+            tx.save(item)  # conditioned on the version read: a settings save meanwhile fails it
+            tx.save(loaded)
+    except TransactWriteError as e:
+        raise RuntimeError(f"business '{config.slug}' was changed concurrently; try again") from e
     clear_cache()
     return Business(business_id, config), created
+
+
+def last_loaded(business_id: str) -> dict[str, Any] | None:
+    """The config (JSON) as a business file last set it, or None: never loaded from one
+    since load-business kept it (8 Dec 2026)."""
+    db.configure()
+    try:
+        return dict(LoadedConfigItem.get(keys.biz(business_id), keys.LOADED_SK, consistent_read=True).config)
+    except DoesNotExist:
+        return None
 
 
 def read_for_change(business_id: str) -> tuple[Business, int] | None:

@@ -21,6 +21,7 @@ IndexKeys = tuple[str, str]
 
 SLUG_SK = "SLUG"
 CONFIG_SK = "CONFIG"
+LOADED_SK = "LOADED"  # the config as its business file last set it
 RETURNS_SK = "RETURNS"
 EVERY_BUSINESS = "BUSINESSES"
 IDEM_SK = "IDEM"

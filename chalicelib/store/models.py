@@ -81,6 +81,15 @@ class BusinessItem(Base):
     every_business: GlobalSecondaryIndex[BusinessItem] = _index("g1")
 
 
+class LoadedConfigItem(Base):
+    """BIZ#<id> / LOADED: the config as a business file last set it (load-business), so
+    that loading the next file can tell what the owner changed since (on the settings
+    screen, through the API) from what the file changes, and not undo hers unasked."""
+
+    config = JSONAttribute()
+    loaded_at = UTCDateTimeAttribute()
+
+
 class ReturnModelItem(Base):
     """BIZ#<id> / RETURNS: the business's fitted return model (chalicelib/domain/returns.py
     ReturnModel.to_dict: a dozen numbers), refitted weekly and when the business's
