@@ -240,11 +240,21 @@ def test_no_aws_credentials_is_one_line_and_exit_2(tmp_path):
     assert len(result.stderr.strip().splitlines()) == 1
 
 
+def _stored(aws):
+    from chalicelib.store import businesses
+
+    business = businesses.get_by_id(aws.id)
+    assert business is not None
+    return business
+
+
 def _owner_opens_sundays(aws) -> None:
     """The owner's Sunday hours, saved on the settings screen after the file was loaded."""
     from chalicelib.store import businesses
 
-    stored, version = businesses.read_for_change(aws.id)
+    found = businesses.read_for_change(aws.id)
+    assert found is not None
+    stored, version = found
     hours = stored.config.opening_hours.model_copy(update={"sun": stored.config.opening_hours.mon[:1]})
     businesses.replace_config(aws.id, stored.config.model_copy(update={"opening_hours": hours}), version)
 
@@ -255,7 +265,7 @@ def test_loading_a_file_again_does_not_undo_what_the_owner_changed_since(aws, tm
     silently. Now the load is refused, naming what it would undo; the settings as they are
     now come out of export-business, and what the file alone changes goes in."""
     from chalicelib import clock
-    from chalicelib.store import audit, businesses
+    from chalicelib.store import audit
     from scripts import rebook_cli
 
     _owner_opens_sundays(aws)
@@ -265,34 +275,34 @@ def test_loading_a_file_again_does_not_undo_what_the_owner_changed_since(aws, tm
         load_business(capsys, write_yaml(tmp_path, data))
     assert "opening_hours.sun: now [" in str(refused.value) and "the file []" in str(refused.value), refused.value
     assert "  - name:" not in str(refused.value)  # the file's own change is not the owner's
-    assert businesses.get_by_id(aws.id).config.opening_hours.sun  # nothing written
+    assert _stored(aws).config.opening_hours.sun  # nothing written
     # Merged: the settings as they are now, with the operator's change on top.
     rebook_cli.main(["export-business", "demo"])
     now = yaml.safe_load(capsys.readouterr().out)
     assert now["opening_hours"]["sun"]
     now["name"] = "Salon Aurora & Co"
     assert load_business(capsys, write_yaml(tmp_path, now)).startswith("updated business 'demo'")
-    stored = businesses.get_by_id(aws.id).config
+    stored = _stored(aws).config
     assert stored.name == "Salon Aurora & Co" and stored.opening_hours.sun
     # Loaded as it was, the next file's Sunday is the file's to set: no owner change since.
     now["opening_hours"]["sun"] = []
     assert load_business(capsys, write_yaml(tmp_path, now)).startswith("updated business 'demo'")
-    assert not businesses.get_by_id(aws.id).config.opening_hours.sun
+    assert not _stored(aws).config.opening_hours.sun
     [entry, *_] = audit.month(aws.id, clock.now().strftime("%Y-%m"))
-    assert entry.action == "load_business" and entry.role == "operator" and entry.detail["replaced"] == []
+    assert entry.action == "load_business" and entry.role == "operator" and (entry.detail or {})["replaced"] == []
 
 
 def test_the_owners_changes_are_replaced_only_when_asked_and_the_trail_says_which(aws, tmp_path, capsys):
     from chalicelib import clock
-    from chalicelib.store import audit, businesses
+    from chalicelib.store import audit
     from scripts import rebook_cli
 
     _owner_opens_sundays(aws)
     rebook_cli.main(["load-business", str(write_yaml(tmp_path, demo_data())), "--replace-owner-changes"])
     assert "replaced 1 setting(s) the owner had changed" in capsys.readouterr().out
-    assert not businesses.get_by_id(aws.id).config.opening_hours.sun
+    assert not _stored(aws).config.opening_hours.sun
     [entry, *_] = audit.month(aws.id, clock.now().strftime("%Y-%m"))
-    assert entry.action == "load_business" and entry.detail["replaced"] == ["opening_hours.sun"]
+    assert entry.action == "load_business" and (entry.detail or {})["replaced"] == ["opening_hours.sun"]
 
 
 def test_a_key_given_twice_is_refused_not_the_first_dropped(tmp_path):
