@@ -67,7 +67,10 @@ T = TypeVar("T")
 DAY_SECONDS = 86400.0
 # Two bookings within a day (a cut, then a colour) are one visit.
 SAME_VISIT_DAYS = 1.0
-FORMAT_VERSION = 1
+# 2 (8 Dec 2026): the rhythm prior semi-conjugate (tau0). A model stored as 1 (kappa0)
+# is refused, so the next hourly run refits it: read as the other, its clients'
+# spreads came out far too narrow (a slow regular lapsed on the day she was due).
+FORMAT_VERSION = 2
 STATUSES = ("active", "at_risk", "lapsed")
 # "Will she be back?" within half a year: the window fit() judges a lapse in (its
 # thresholds), the owner's list asks about and bench/lapse.py evaluates; a business
@@ -692,11 +695,6 @@ class ReturnModel:
         if thresholds is None:
             thresholds = Thresholds(**data.get("thresholds", {}))
         stored = dict(data["params"])
-        # Stored before 8 Dec 2026: the normal-inverse-gamma's kappa0; the spread of usual
-        # gaps it gave a client with no gaps yet.
-        if "kappa0" in stored:
-            kappa0 = float(stored.pop("kappa0"))
-            stored["tau0"] = math.sqrt(float(stored["beta0"]) / (float(stored["alpha0"]) * kappa0))
         # Stored before 4 Dec 2026: no calendar.
         season = tuple(float(x) for x in stored.pop("season", NO_SEASON))
         lengths = tuple(float(x) for x in stored.pop("season_breaks", ()))

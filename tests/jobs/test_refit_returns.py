@@ -80,6 +80,28 @@ def test_the_weekly_fit_is_stored_moves_the_lapse_days_and_a_second_run_changes_
     assert _days(salon) == after
 
 
+def test_a_model_stored_in_the_format_before_is_refitted_by_the_next_run_not_read_for_the_week(salon):
+    """A model fitted before the rhythm prior changed (8 Dec 2026, format 1) was read as
+    today's until Monday, its slow regulars lapsed on the day they were due (a walk):
+    the next hourly run fits the week's anew and re-keys her days to it."""
+    from chalicelib.services import returns
+    from chalicelib.store import keys
+    from chalicelib.store import returns as stored
+    from chalicelib.store.models import ReturnModelItem
+
+    run_job("refit_returns", MONDAY + timedelta(days=1))
+    item = ReturnModelItem.get(keys.biz(salon.id), keys.RETURNS_SK, consistent_read=True)
+    old = dict(item.model, version=1)
+    old["params"] = {k: v for k, v in old["params"].items() if k != "tau0"} | {"kappa0": 0.85}
+    item.model = old
+    item.save()
+    assert stored.get(salon.id, returns.thresholds(salon.config)) is None  # not read as today's
+    again = run_job("refit_returns", MONDAY + timedelta(days=1, hours=1))  # the next hourly run, mid-week
+    assert again == {"businesses": 1, "fitted": 1, "rekeyed": 3, "left_for_next_run": False}
+    model = stored.get(salon.id, returns.thresholds(salon.config))
+    assert model is not None and model.to_dict()["version"] == 2 and model.fitted_at == MONDAY
+
+
 def test_a_business_with_no_history_keeps_its_prior(aws, frozen_now):
     from chalicelib.domain.returns import Prior
     from chalicelib.services import returns
