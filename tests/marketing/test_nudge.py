@@ -37,7 +37,7 @@ def nudging(on: bool = True, lead: int = 3) -> None:
 
 
 def nudges():
-    return emails_to("", "seuraavan käyntisi aika lähestyy")  # to anyone
+    return emails_to("", "seuraavan käyntisi aika on käsillä")  # to anyone
 
 
 @pytest.fixture
