@@ -826,6 +826,14 @@ class BusinessConfig(BaseModel):
         return ZoneInfo(self.timezone)
 
     @property
+    def home_country(self) -> str:
+        """The business's own country (its phone's, else its time zone's, else Finland's):
+        the one whose numbers are typed and shown without a country code."""
+        from chalicelib.domain.contacts import home_country
+
+        return home_country(self.phone, self.timezone)
+
+    @property
     def vat_percent(self) -> Decimal | None:
         """The VAT rate (%) in the business's prices (a service may have its own): the one
         it set (payments.vat_percent), else Finland's general rate for a business in

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from chalicelib.domain.config import BusinessConfig
 from chalicelib.errors import RebookError
 
 # Error code -> catalogue key (err_<key>), where the code says enough.
@@ -101,10 +102,16 @@ def _key(e: RebookError) -> str:
 
 
 def shown(
-    e: RebookError, t: dict, phone: str | None = None, form: dict[str, str] = FORM_FIELDS, **params: object
+    e: RebookError,
+    t: dict,
+    business: BusinessConfig | None = None,
+    form: dict[str, str] = FORM_FIELDS,
+    **params: object,
 ) -> Shown:
     """The error in the words of `t` (a locale's pages catalogue), with a message for each
-    input of `form` (request field -> input) that is wrong; `params` fill in its words."""
+    input of `form` (request field -> input) that is wrong; `params` fill in its words;
+    `business`, if known, gives the phone to call and the country of its numbers."""
+    phone = business.phone if business else None
     if e.status in (429, 503):  # a limit, or the database busy: the form is kept
         return Shown(t["too_many_bookings"] if e.status == 429 else t["busy_try_again"], {})
     key = _key(e)
@@ -114,9 +121,9 @@ def shown(
     inputs: dict[str, str] = {}
     # A number typed wrong: an example of the salon's own country (a number without its
     # country code is read in it), and how one from abroad is written.
-    from chalicelib.domain.contacts import example_number, home_country
+    from chalicelib.domain.contacts import DEFAULT_REGION, example_number
 
-    params.setdefault("example", example_number(home_country(phone)))
+    params.setdefault("example", example_number(business.home_country if business else DEFAULT_REGION))
     for name in e.fields:
         if name in form:
             key = f"field_{form[name]}"

@@ -29,7 +29,7 @@ from chalicelib.domain.booking import (
 )
 from chalicelib.domain.clients import Client
 from chalicelib.domain.config import WEEKDAYS, Business, Perk, Service
-from chalicelib.domain.contacts import home_country, meant_address
+from chalicelib.domain.contacts import meant_address
 from chalicelib.domain.digits import whole_number
 from chalicelib.domain.locales import LOCALES, negotiate
 from chalicelib.domain.timeutil import iso_local, parse_instant, within_days_kept
@@ -206,7 +206,7 @@ def book_page(
             # The price, the perk and the terms she ticks: as the booking computes them.
             ctx["perk"], priced = perk_shown(b, service, found, locale)
             ctx["payment_terms"] = payment_terms(b, service.id, start, t, locale, priced)
-            known = None if typed else _details_of(linked, home_country(b.config.phone))
+            known = None if typed else _details_of(linked, b.config.home_country)
             if typed:
                 ctx["form"] = typed
             elif known:
@@ -619,7 +619,7 @@ def book_submit(
     except RebookError as e:
         params = {k: form.get(k, "") for k in ("service", "staff", "start", "lang", "card", "reward", "ref", "embed")}
         t = words(locale)
-        problem = shown(e, t, b.config.phone)
+        problem = shown(e, t, b.config)
         if not _instant_param(params["start"]):  # no time (missing, mangled): the details step has none to show
             # The service's times again with what she typed kept (the services, if hers is not one).
             typed = {k: form.get(k, "") for k in KEPT_FIELDS}
@@ -792,7 +792,7 @@ def manage_page(
     b = profiles.business(view["business"]["slug"])
     locale = negotiate(params.get("lang"), accept_language, view["locale"])
     t = words(locale)
-    error = shown(failure, t, b.config.phone).message if failure else None
+    error = shown(failure, t, b.config).message if failure else None
     ctx: dict[str, Any] = {
         "t": t,
         "locale": locale,
@@ -1192,7 +1192,7 @@ def waitlist_submit(slug: str, form: dict, accept_language: str | None) -> tuple
         _, view = join.join(slug, body)
     except RebookError as e:
         problem = shown(
-            e, words(locale), b.config.phone, WAITLIST_FIELDS, days=MAX_DAYS, horizon=b.config.rules.max_horizon_days
+            e, words(locale), b.config, WAITLIST_FIELDS, days=MAX_DAYS, horizon=b.config.rules.max_horizon_days
         )
         return e.status, waitlist_form(
             slug, {**came, "lang": locale}, accept_language, error=problem.message, invalid=problem.fields, form=form
@@ -1262,7 +1262,7 @@ def offer_page(
         locale=locale,
         payment_terms=payment_terms(b, view["service"]["id"], view["start"], t, locale),
         policy=change_policy(b, view["start"], t, locale),  # a freed time is often inside the window
-        error=shown(failure, t, b.config.phone).message if failure else None,
+        error=shown(failure, t, b.config).message if failure else None,
         offer=named_in(view, b, locale),
         until=until_words(view["expires_at"], b, locale),
         token=token,

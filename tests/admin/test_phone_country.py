@@ -27,6 +27,28 @@ def swedish(aws):
     return aws
 
 
+@pytest.fixture
+def stockholm_without_a_phone(aws):
+    """The demo salon moved to Stockholm, its file giving no phone (a deploying engineer's
+    walk: every Swedish client's number was stored as a Finnish one)."""
+    from chalicelib.domain.config import parse_business_config
+    from chalicelib.store import businesses
+
+    data = aws.config.model_dump(mode="json")
+    data.pop("phone", None)
+    data["timezone"] = "Europe/Stockholm"
+    businesses.save_config(parse_business_config(data))
+    businesses.clear_cache()
+    return aws
+
+
+def test_a_business_with_no_phone_reads_numbers_in_its_time_zones_country(client, desk, stockholm_without_a_phone):
+    status, booked = book(client, "2026-11-25T12:00:00+01:00", phone=STOCKHOLM_MOBILE, email=None)
+    assert status == 201, booked
+    client_id = desk.get(f"/appointments/{booked['id']}")[1]["client"]["id"]
+    assert phone_of(desk, client_id) == "+46701234567"
+
+
 def phone_of(desk, client_id):
     status, card = desk.get(f"/clients/{client_id}")
     assert status == 200, card

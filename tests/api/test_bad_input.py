@@ -29,7 +29,9 @@ def assert_error(status, body, expected_status, field=None):
 
 
 def only_config_items():
-    return [i for i in table_items() if not i["pk"]["S"].startswith(("SLUG#",)) and i["sk"]["S"] != "CONFIG"]
+    return [
+        i for i in table_items() if not i["pk"]["S"].startswith(("SLUG#",)) and i["sk"]["S"] not in ("CONFIG", "LOADED")
+    ]
 
 
 @pytest.mark.parametrize(

@@ -67,6 +67,10 @@ def test_the_business_country_is_its_own_phones_else_finland():
     assert home_country("+358 9 1234 5678") == "FI"
     assert home_country("09 1234 5678") == "FI"  # no country code: the default region
     assert home_country(None) == "FI"
+    # No phone: the time zone's country (a Stockholm salon's file without one).
+    assert home_country(None, "Europe/Stockholm") == "SE" and home_country(None, "Europe/Dublin") == "IE"
+    assert home_country("+358 9 1234 5678", "Europe/Stockholm") == "FI"  # its phone says more
+    assert home_country(None, "Etc/UTC") == "FI"  # a zone of no country
 
 
 def test_region_decides_how_a_local_number_is_read():

@@ -14,7 +14,7 @@ from chalicelib.domain.availability import walk_in_start
 from chalicelib.domain.booking import Appointment, DeskCancelIn, DeskOptions, DeskRescheduleIn, Status
 from chalicelib.domain.clients import Client
 from chalicelib.domain.config import Business, Closure
-from chalicelib.domain.contacts import home_country, phone_display
+from chalicelib.domain.contacts import phone_display
 from chalicelib.domain.daysheet import DaySheet, Taken, appointment_ref
 from chalicelib.domain.registry import VisitMark
 from chalicelib.domain.timeutil import iso_local, local_wall_to_utc
@@ -130,7 +130,7 @@ def appointment_view(
         view["client"].update(
             name=client.name,
             phone=client.phone,
-            phone_display=phone_display(client.phone, home_country(cfg.phone)),
+            phone_display=phone_display(client.phone, cfg.home_country),
             email=client.email,
             allergies=client.allergies,
             important_notes=client.important_notes,

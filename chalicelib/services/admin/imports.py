@@ -31,7 +31,6 @@ from chalicelib.domain import csv_import as rules
 from chalicelib.domain.booking import Appointment, Status
 from chalicelib.domain.clients import Client
 from chalicelib.domain.config import Business
-from chalicelib.domain.contacts import home_country
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.locales import negotiate
 from chalicelib.domain.privacy import erase_due
@@ -182,7 +181,7 @@ def _plan(
     skipped_visits = 0
     columns = rules.columns_of(table.headers, mapping)
     for number, cells in table.rows:
-        parsed = rules.parse_row(number, cells, columns, cfg.tz, today, home_country(cfg.phone))
+        parsed = rules.parse_row(number, cells, columns, cfg.tz, today, cfg.home_country)
         if isinstance(parsed, rules.Rejected):
             rejected.append(parsed)
         else:

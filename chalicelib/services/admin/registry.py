@@ -12,7 +12,7 @@ from chalicelib.domain.booking import Appointment
 from chalicelib.domain.client_stats import client_stats
 from chalicelib.domain.clients import Client, Consent, ProfileUpdate
 from chalicelib.domain.config import Business
-from chalicelib.domain.contacts import home_country, phone_context, phone_display, search_needle, sms_refusal
+from chalicelib.domain.contacts import phone_context, phone_display, search_needle, sms_refusal
 from chalicelib.domain.messages import Message, visit_as_planned
 from chalicelib.domain.registry import ClientUpdate, Note, NoteIn
 from chalicelib.domain.timeutil import iso_local
@@ -45,7 +45,7 @@ def client_view(b: Business, c: Client) -> dict[str, Any]:
         "id": c.id,
         "name": c.name,
         "phone": c.phone,  # E.164, for tel: and sms: links and the edit form
-        "phone_display": phone_display(c.phone, home_country(b.config.phone)),  # as people read it
+        "phone_display": phone_display(c.phone, b.config.home_country),  # as people read it
         "email": c.email,
         "locale": c.locale,
         "birthday": c.birthday,
@@ -260,7 +260,7 @@ def update_profile(p: Principal, client_id: str, body: object, if_match: str | N
     b = business_of(p)
     # Every field's error at once: the body's own and the stored client's (her contact).
     try:
-        req: ClientUpdate | None = parse(ClientUpdate, body, "client update", phone_context(b.config.phone))
+        req: ClientUpdate | None = parse(ClientUpdate, body, "client update", phone_context(b.config.home_country))
         problems: dict[str, str] = {}
     except ValidationFailed as e:
         req, problems = None, dict(e.fields)

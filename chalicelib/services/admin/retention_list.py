@@ -14,7 +14,7 @@ from chalicelib.domain import rhythm
 from chalicelib.domain.booking import Appointment
 from chalicelib.domain.clients import MAINTENANCE, Client
 from chalicelib.domain.config import Business
-from chalicelib.domain.contacts import home_country, phone_display
+from chalicelib.domain.contacts import phone_display
 from chalicelib.domain.csv_import import UNKNOWN as IMPORTED_SERVICE
 from chalicelib.domain.returns import ReturnModel
 from chalicelib.domain.timeutil import iso_local
@@ -79,7 +79,7 @@ def slipping(p: Principal, params: dict[str, str]) -> dict[str, Any]:
                     "id": c.id,
                     "name": c.name,
                     "phone": c.phone,
-                    "phone_display": phone_display(c.phone, home_country(b.config.phone)),  # as her card reads it
+                    "phone_display": phone_display(c.phone, b.config.home_country),  # as her card reads it
                     "email": c.email,
                     # A personal message needs her consent, and the cap's room (next_at: not yet).
                     "marketing": {

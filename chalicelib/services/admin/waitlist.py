@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.auth.principal import Principal
-from chalicelib.domain.contacts import home_country, phone_display
+from chalicelib.domain.contacts import phone_display
 from chalicelib.domain.timeutil import iso_local
 from chalicelib.domain.waitlist import EntryStatus
 from chalicelib.errors import NotFound
@@ -31,7 +31,7 @@ MAX_DAYS = 366
 def owner_view(b, e) -> dict[str, Any]:
     view = join.entry_view(b, e)
     view.update(name=e.name, phone=e.phone, email=e.email, locale=e.locale, source=e.source)
-    view["phone_display"] = phone_display(e.phone, home_country(b.config.phone))  # as on her client card
+    view["phone_display"] = phone_display(e.phone, b.config.home_country)  # as on her client card
     if e.booked_appointment:
         view["appointment_id"] = e.booked_appointment
     return view

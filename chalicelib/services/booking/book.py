@@ -104,7 +104,7 @@ def book(
     left out the perk of her link (the booking page: a link it could not read), said on
     the booking as a perk it did not apply (_not_applied)."""
     idempotency.check_key(idempotency_key)
-    context = {**(DESK if desk else {}), **phone_context(b.config.phone)}
+    context = {**(DESK if desk else {}), **phone_context(b.config.home_country)}
     req: BookingIn = parse(BookingIn, body, "booking", context=context)
     if public and not req.client.email and not message_plans.sms_to(b, req.client.phone):
         # Her only contact a number the business does not text (sms.countries): her

@@ -65,7 +65,7 @@ def _save(
     that tells her she is on the list (her own joining; the owner tells her himself).
     `public`: her overlapping entry is updated only by its own phone and email."""
     cfg, now = b.config, clock.now()
-    context = {**rules.dates_context(cfg, now), **phone_context(cfg.phone)}
+    context = {**rules.dates_context(cfg, now), **phone_context(cfg.home_country)}
     req: rules.WaitlistIn = parse(rules.WaitlistIn, body, "waitlist entry", context)
     if not cfg.waitlist.enabled:
         raise Conflict("This business does not keep a waitlist.", code="waitlist_off")
