@@ -5,6 +5,7 @@ walks through a first deploy."""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -88,6 +89,10 @@ class StageSettings:
 
     @classmethod
     def from_context(cls, name: str, values: dict) -> StageSettings:
+        problems = stage_problems(values)
+        if problems:
+            listed = "\n".join(f"  - {p}" for p in problems)
+            raise SystemExit(f"stage {name} in infra/cdk.json has {len(problems)} problem(s):\n{listed}")
         return cls(
             name=name,
             public_url=values["public_url"].rstrip("/"),
@@ -119,6 +124,72 @@ class StageSettings:
     def api_name(self) -> str:
         """The REST API's name: the `ApiName` of its CloudWatch metrics, one per stage."""
         return f"rebook-{self.name}"
+
+
+# What CloudWatch Logs takes as a retention (a synth passes any number; CloudFormation
+# refuses the others when it deploys).
+LOG_RETENTION_DAYS = {
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
+}
+BOOLEANS = ("waf", "ses_identity", "sms_settings")
+COUNTS = ("waf_requests_per_5min", "throttle_rate", "throttle_burst", "key_throttle_rate", "key_throttle_burst")
+
+
+def stage_problems(values: dict) -> list[str]:
+    """What in a stage's settings would synthesize and then fail in AWS, or silently do
+    otherwise than written (a deploying engineer's walk): "false" in quotes turned the WAF
+    on, a sender of 18 characters failed the SMS settings, mail from another domain than
+    the one verified was refused by SES."""
+    problems = []
+    for key in BOOLEANS:
+        if key in values and not isinstance(values[key], bool):
+            problems.append(f"{key} is true or false, without quotes (given {values[key]!r})")
+    for key in (*COUNTS, "key_requests_per_day"):
+        if key in values and (isinstance(values[key], bool) or not isinstance(values[key], int) or values[key] < 1):
+            problems.append(f"{key} is a whole number of at least 1 (given {values[key]!r})")
+    retention = values.get("log_retention_days", 30)
+    if retention not in LOG_RETENTION_DAYS or isinstance(retention, bool):
+        problems.append(
+            f"log_retention_days is one CloudWatch Logs takes: {', '.join(map(str, sorted(LOG_RETENTION_DAYS)))} "
+            f"(given {retention!r})"
+        )
+    url = urlsplit(str(values.get("public_url", "")))
+    if url.scheme != "https" or not url.hostname:
+        problems.append(f"public_url is an https:// address (given {values.get('public_url')!r})")
+    sender, domain = str(values.get("email_from", "")), str(values.get("ses_domain", "")).lower()
+    sender_domain = sender.rpartition("@")[2].rstrip(">").lower()
+    if not domain or not (sender_domain == domain or sender_domain.endswith("." + domain)):
+        problems.append(
+            f"email_from's domain ({sender_domain or 'none'}) is ses_domain ({domain or 'none'}) or under it: "
+            "SES sends only from the domain the stack verifies, and the functions may send only as email_from"
+        )
+    sms = values.get("sms_sender", "Rebook")
+    if not isinstance(sms, str) or not re.fullmatch(r"[A-Za-z0-9]{1,11}", sms) or not re.search(r"[A-Za-z]", sms):
+        problems.append(
+            f"sms_sender is 1-11 letters and digits, at least one letter, no spaces (an SMS sender ID; given {sms!r})"
+        )
+    return problems
 
 
 def _certificate(stage: str, values: dict) -> str | None:
@@ -163,6 +234,11 @@ def account_conflicts(stages: dict[str, dict]) -> list[str]:
 def chalice_stage_config(stage: str) -> dict:
     """The stage's block of .chalice/config.json (memory, timeout, environment)."""
     config = json.loads((ROOT / ".chalice" / "config.json").read_text())
+    if stage not in config["stages"]:
+        raise SystemExit(
+            f"stage {stage} has no block in .chalice/config.json (its memory, timeout and environment): "
+            "add one, as dev's (docs/deploy.md §1)"
+        )
     block = dict(config["stages"][stage])
     env = {**config.get("environment_variables", {}), **block.pop("environment_variables", {})}
     return {**block, "environment_variables": env}

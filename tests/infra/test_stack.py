@@ -905,3 +905,41 @@ def test_the_package_is_the_app_with_python_3_12_builds_of_the_versions_tested_h
             requirement = Requirement(line)
             if requirement.marker is None or requirement.marker.evaluate(on_lambda):
                 assert canonicalize_name(requirement.name) in present, (info, line)
+
+
+def test_stage_settings_that_would_fail_in_aws_are_refused_at_the_synth_each_named():
+    """A deploying engineer's walk: "false" in quotes turned the WAF on, a sender of 18
+    characters would fail the account's SMS settings, mail from a domain the stack does
+    not verify would be refused by SES, a retention CloudWatch does not take would fail
+    the deploy: each synthesized without a word."""
+    from infra.rebook_stack import StageSettings, chalice_stage_config, stage_problems
+
+    stages = json.loads((Path(__file__).parents[2] / "infra" / "cdk.json").read_text())["context"]["stages"]
+    assert stage_problems(stages["dev"]) == stage_problems(stages["prod"]) == []
+    stage = stages["dev"]
+    bad = {
+        **stage,
+        "waf": "false",
+        "sms_sender": "Klipp Södermalm AB",
+        "email_from": "bookings@klipp.se",
+        "log_retention_days": 15,
+        "public_url": "http://book.klipp.se",
+        "throttle_rate": 0,
+    }
+    with pytest.raises(SystemExit) as refused:
+        StageSettings.from_context("dev", bad)
+    said = str(refused.value)
+    assert "6 problem(s)" in said
+    for named in (
+        "waf is true or false",
+        "sms_sender is 1-11",
+        "email_from's domain (klipp.se)",
+        "log_retention_days",
+        "https://",
+        "throttle_rate",
+    ):
+        assert named in said, (named, said)
+    # Mail from a subdomain of the verified one, with a display name, is fine.
+    assert stage_problems({**stage, "email_from": "Salon <bookings@mail.dev.example.com>"}) == []
+    with pytest.raises(SystemExit, match=r"no block in \.chalice/config\.json"):
+        chalice_stage_config("staging")
