@@ -216,6 +216,14 @@ def http_status(url: str, timeout: float = 2) -> int | None:
         return None
 
 
+def keep_out_of_git(data_dir: Path) -> None:
+    """Make the data dir, which git ignores wherever it is: it holds the local passwords,
+    the link secret and a signing key (a data dir made inside a clone was one `git add -A`
+    from committing them)."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    (data_dir / ".gitignore").write_text("*\n", encoding="utf-8")
+
+
 class LocalStack:
     def __init__(
         self,
@@ -263,7 +271,7 @@ class LocalStack:
     def start(self) -> None:
         self.check_ports()
         self.env = child_env(self.port, self.ddb_port, self.aws_port, self.local_dir, self.now)
-        self.local_dir.mkdir(parents=True, exist_ok=True)
+        keep_out_of_git(self.local_dir)
         (self.local_dir / CLOCK_FILE).unlink(missing_ok=True)  # a new start runs on its own clock
         info: dict[str, int | str] = {
             "pid": os.getpid(),

@@ -115,10 +115,31 @@ def unknown_images(cfg) -> list[str]:
     ]
 
 
+def idle_hours(cfg) -> list[str]:
+    """Staff hours no client can book (a deploying engineer's walk): a staff member with no
+    hours at all, or hours on a day the business is closed (staff hours are cut to the
+    opening hours: domain/availability.py)."""
+    from chalicelib.domain.config import WEEKDAYS
+
+    out = []
+    for i, s in enumerate(cfg.staff):
+        if not any(getattr(s.hours, day) for day in WEEKDAYS):
+            out.append(f"staff[{i}] ({s.name}) has no working hours: never bookable (exceptions aside)")
+            continue
+        shut = [day for day in WEEKDAYS if getattr(s.hours, day) and not getattr(cfg.opening_hours, day)]
+        if shut:
+            out.append(
+                f"staff[{i}] ({s.name}) works on {', '.join(shut)}, when the business is closed: not bookable then"
+            )
+    return out
+
+
 def cmd_validate_business(args) -> None:
     cfg = read_config_file(args.file)
     for problem in unknown_images(cfg):
         print(f"warning: {problem} (the page shows none)", file=sys.stderr)
+    for problem in idle_hours(cfg):
+        print(f"warning: {problem}", file=sys.stderr)
     print(f"ok: {cfg.slug} ({cfg.name}): {len(cfg.services)} services, {len(cfg.staff)} staff")
 
 

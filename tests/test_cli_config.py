@@ -329,3 +329,16 @@ def test_a_file_in_latin_1_is_named_and_a_byte_order_mark_is_read(tmp_path):
     marked.write_text("\ufeff" + json.dumps(parse_business_config(data).model_dump(mode="json")), encoding="utf-8")
     result = run_cli("validate-business", str(marked))
     assert result.returncode == 0, result.stderr
+
+
+def test_staff_hours_no_client_can_book_are_a_warning(tmp_path):
+    """A deploying engineer's walk: a barber working Sundays in a shop closed on Sundays,
+    a nail technician with no hours at all; both validated "ok" and were never bookable."""
+    data = demo_data()
+    data["staff"][0]["hours"]["sun"] = [["11:00", "15:00"]]
+    data["staff"][1]["hours"] = {}
+    result = run_cli("validate-business", str(write_yaml(tmp_path, data)))
+    assert result.returncode == 0, result.stderr  # a warning, not a failure
+    assert "staff[0] (Aino Virtanen) works on sun, when the business is closed" in result.stderr
+    assert "staff[1]" in result.stderr and "has no working hours" in result.stderr
+    assert "warning" not in run_cli("validate-business", str(DEMO)).stderr

@@ -84,3 +84,16 @@ def test_a_clock_moved_with_an_offset_reads_in_utc(stage, tmp_path, monkeypatch)
     assert clock.now().tzinfo == UTC
     stage("local", None)  # not stopped: it runs on from there, in UTC too
     assert clock.now().tzinfo == UTC and clock.now() - datetime(2026, 11, 25, 10, 11, tzinfo=UTC) < timedelta(minutes=1)
+
+
+def test_the_local_stacks_data_dir_is_never_committed(tmp_path):
+    """A deploying engineer's walk: `--data-dir data` inside a clone held the passwords,
+    the link secret and a signing key, one `git add -A` from a commit."""
+    import subprocess
+
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    data = tmp_path / "data"
+    local_stack.keep_out_of_git(data)
+    (data / "owners.json").write_text("{}", encoding="utf-8")
+    status = subprocess.run(["git", "-C", str(tmp_path), "status", "--porcelain"], capture_output=True, text=True)
+    assert status.returncode == 0 and status.stdout == "", status.stdout
