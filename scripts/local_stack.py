@@ -318,7 +318,9 @@ class LocalStack:
             print(f"The demo salon as last saved ({DEMO_CONFIG} unchanged since it was loaded)")
             self.run_step("create-table")
         else:
-            self.run_step("load-business", "--create-table", DEMO_CONFIG)
+            # The repo's demo file changed since it was loaded: it wins over what was
+            # changed on the local settings screen (load-business says what it replaced).
+            self.run_step("load-business", "--create-table", "--replace-owner-changes", DEMO_CONFIG)
         self._starting(self.aws.wait_ready)
         sender = parseaddr(os.environ.get("REBOOK_EMAIL_FROM", "bookings@rebook.local"))[1]
         # The whole domain, so any @rebook.local sender (per business, per flow) works.
