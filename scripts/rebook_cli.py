@@ -77,6 +77,8 @@ def _yaml_loader():
         def construct_mapping(self, node, deep=False):
             keys = set()
             for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue  # `<<: *anchor`: its keys are defaults the mapping's own may override
                 key = self.construct_object(key_node, deep=True)
                 if key in keys:
                     raise ConstructorError(
@@ -154,7 +156,11 @@ def cmd_load_business(args) -> None:
     cfg = read_config_file(args.file)
     if args.create_table:
         cmd_create_table(args)
-    stored = businesses.get_by_slug(cfg.slug)
+    # Read as stored now (consistent, with its version): the save below is made only if
+    # nobody saved since (a settings save between this check and the write was undone).
+    known = businesses.get_by_slug(cfg.slug)
+    found = businesses.read_for_change(known.id) if known else None
+    stored, version = found if found else (None, None)
     if stored and payment_terms_changed_silently(stored.config, cfg):
         sys.exit(
             f"error: {args.file} changes the payment terms (payments.policy, payments.terms or a service's "
@@ -178,7 +184,10 @@ def cmd_load_business(args) -> None:
                 f"through the API {since}:\n{shown}{more}\nPut them into the file (`export-business {cfg.slug}` "
                 "prints the settings as they are now), or pass --replace-owner-changes to replace them"
             )
-    business, created = save_config(cfg)
+    try:
+        business, created = save_config(cfg, version)
+    except businesses.ConfigChanged:
+        sys.exit(f"error: the settings of '{cfg.slug}' were saved while {args.file} was being loaded: load it again")
     from chalicelib.store import audit
 
     # Who changed the settings, in the owner's audit trail: the paths replaced, never values.

@@ -342,3 +342,38 @@ def test_staff_hours_no_client_can_book_are_a_warning(tmp_path):
     assert "staff[0] (Aino Virtanen) works on sun, when the business is closed" in result.stderr
     assert "staff[1]" in result.stderr and "has no working hours" in result.stderr
     assert "warning" not in run_cli("validate-business", str(DEMO)).stderr
+
+
+def test_a_settings_save_during_the_load_is_not_undone(aws, tmp_path, capsys, monkeypatch):
+    """A probe: the owner saved between the load's check and its write, and the write
+    undid her save unseen. The write is made only at the version the check read."""
+    from chalicelib.store import businesses
+
+    data = demo_data()
+    data["name"] = "Salon Aurora & Co"
+    real = businesses.save_config
+
+    def owner_saves_first(cfg, version=None):
+        _owner_opens_sundays(aws)
+        return real(cfg, version)
+
+    monkeypatch.setattr(businesses, "save_config", owner_saves_first)
+    with pytest.raises(SystemExit, match="were saved while"):
+        load_business(capsys, write_yaml(tmp_path, data))
+    stored = _stored(aws).config
+    assert stored.opening_hours.sun and stored.name == "Salon Aurora"  # hers kept, nothing of the file
+
+
+def test_a_yaml_merge_key_still_loads(tmp_path):
+    """`<<: *anchor` (a probe: the duplicate-key check refused it): its keys are defaults
+    the mapping's own override, not keys given twice."""
+    text = DEMO.read_text(encoding="utf-8")
+    aino = '    hours:\n      mon: ["09:00", "17:00"]\n'
+    assert text.count(aino) == 1
+    text = text.replace(aino, '    hours: &aino\n      mon: ["09:00", "17:00"]\n')
+    sanna = '    hours:\n      mon: ["09:00", "18:00"]\n'
+    assert text.count(sanna) == 1
+    text = text.replace(sanna, '    hours:\n      <<: *aino\n      mon: ["09:00", "18:00"]\n')
+    (tmp_path / "merge.yaml").write_text(text, encoding="utf-8")
+    result = run_cli("validate-business", str(tmp_path / "merge.yaml"))
+    assert result.returncode == 0, result.stderr

@@ -81,14 +81,18 @@ def _remember(business: Business | None, now: float, slug: str | None = None, bu
         _cache[f"id:{business_id}"] = (expires, None)
 
 
-def save_config(config: BusinessConfig) -> tuple[Business, bool]:
+def save_config(config: BusinessConfig, version: int | None = None) -> tuple[Business, bool]:
     """Create or update the business with this slug from a business file (load-business);
-    returns (business, created). What the file set is kept beside it (last_loaded)."""
+    returns (business, created). What the file set is kept beside it (last_loaded). With
+    `version` (read_for_change's), an existing business is saved only if it is still at it
+    (ConfigChanged otherwise)."""
     db.configure()
     try:
         business_id = SlugItem.get(keys.slug_pk(config.slug), keys.SLUG_SK, consistent_read=True).business_id
         item = BusinessItem.get(keys.biz(business_id), keys.CONFIG_SK, consistent_read=True)
         created = False
+        if version is not None and int(item.version or 0) != version:
+            raise ConfigChanged()
     except DoesNotExist:
         business_id = new_id(8)
         item = BusinessItem(keys.biz(business_id), keys.CONFIG_SK, business_id=business_id)
@@ -106,7 +110,9 @@ def save_config(config: BusinessConfig) -> tuple[Business, bool]:
             tx.save(item)  # conditioned on the version read: a settings save meanwhile fails it
             tx.save(loaded)
     except TransactWriteError as e:
-        raise RuntimeError(f"business '{config.slug}' was changed concurrently; try again") from e
+        if created:
+            raise RuntimeError(f"slug '{config.slug}' was taken concurrently; try again") from e
+        raise ConfigChanged() from e
     clear_cache()
     return Business(business_id, config), created
 
