@@ -57,6 +57,8 @@ test("a change whose answer never came is said to be perhaps done, and whether t
   await assert.rejects(api("GET", "/day"), (e) => e.status === 0 && e.unanswered === undefined);
   await assert.rejects(api("POST", "/appointments/a/refund", {}, { "Idempotency-Key": "k" }), (e) => e.unanswered === "keyed");
   await assert.rejects(api("DELETE", "/clients/c/tags/vip"), (e) => e.unanswered === "sent");
+  // A save's key is new per click (saveHeaders): tapped again, it is a new save (a probe).
+  await assert.rejects(api("PUT", "/settings/hours", {}, { "Idempotency-Key": "k2", "If-Match": "3" }), (e) => e.unanswered === "sent");
 });
 
 test("a 403 other than owner_only asks /me whether the token is still good", async () => {

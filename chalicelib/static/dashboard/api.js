@@ -69,9 +69,11 @@ export function createApi({ base, getToken, onSessionEnded, fetchFn, getLang, pa
     try {
       return await send(method, path, body, headers);
     } catch (err) {
-      // A change whose answer never came may have been done (errorText says so): one with
-      // an Idempotency-Key is safe to send again, the server answering as the first time.
-      if (err && err.status === 0 && method !== "GET") err.unanswered = headers && headers["Idempotency-Key"] ? "keyed" : "sent";
+      // A change whose answer never came may have been done (errorText says so). A POST's
+      // key is kept for the same request (postOnce): tapped again, the server answers as
+      // the first time. A save's is new per click (saveHeaders): look first.
+      const kept = method === "POST" && headers && headers["Idempotency-Key"];
+      if (err && err.status === 0 && method !== "GET") err.unanswered = kept ? "keyed" : "sent";
       if (token !== getToken()) throw err;
       if (err.status === 401) { onSessionEnded(); throw err; }
       if (err.status === 403 && path === "/me") { onSessionEnded(); throw err; }
