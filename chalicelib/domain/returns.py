@@ -1079,8 +1079,13 @@ def _fit_rhythm(summaries: list[History], centre: Params, weight: float) -> Para
 
     def unpack(x: list[float]) -> tuple[float, float, float, float]:
         # Bounded: gaps that never vary (standing appointments) would drive the prior to
-        # zero spread and infinite certainty; MIN_LOG_SPREAD keeps predictions sane.
-        return x[0], math.exp(bound(x[1], -6, 3)), math.exp(bound(x[2], -1, 7)), math.exp(bound(x[3], -12, 5))
+        # zero spread and infinite certainty, and its likelihood has no top there: the
+        # spread it expects is at least MIN_LOG_SPREAD, what predictions are held to
+        # anyway (a business of 30 weekly standing appointments had a newcomer expected
+        # after 192 days without it; a probe).
+        a0 = math.exp(bound(x[2], -1, 7))
+        b0 = max(math.exp(bound(x[3], -12, 5)), a0 * MIN_LOG_SPREAD**2)
+        return x[0], math.exp(bound(x[1], -6, 3)), a0, b0
 
     def loss(x: list[float]) -> float:
         mu0, t0, a0, b0 = unpack(x)

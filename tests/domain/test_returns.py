@@ -343,6 +343,16 @@ def test_the_fit_tells_a_business_of_like_rhythms_from_one_of_scattered_ones():
     assert returns.fit_population(histories, end).params.tau0 == pytest.approx(0.8, rel=0.2)
 
 
+def test_a_business_of_standing_appointments_expects_a_newcomer_on_its_own_rhythm():
+    """Every client weekly to the day (a probe): no spread at all, and the fit's likelihood
+    ran off towards none, a newcomer expected after 192 days. Held at MIN_LOG_SPREAD."""
+    start = T0 - timedelta(days=700)
+    weekly = [[start + timedelta(days=7 * i, hours=k) for i in range(100)] for k in range(30)]
+    p = returns.fit_population(weekly, T0, counting=False).params
+    loc, scale, _ = returns._predictive(p, 0, 0.0, 0.0)
+    assert 6.0 <= math.exp(loc) <= 10.0 and scale < 0.5, (math.exp(loc), scale)
+
+
 def _day(d: int, m: int, y: int) -> datetime:
     return datetime(y, m, d, 12, tzinfo=UTC)
 
