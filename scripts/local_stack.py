@@ -221,7 +221,9 @@ def keep_out_of_git(data_dir: Path) -> None:
     the link secret and a signing key (a data dir made inside a clone was one `git add -A`
     from committing them)."""
     data_dir.mkdir(parents=True, exist_ok=True)
-    (data_dir / ".gitignore").write_text("*\n", encoding="utf-8")
+    ignore = data_dir / ".gitignore"
+    if not ignore.exists():  # a repository's own (--data-dir .) is not written over
+        ignore.write_text("*\n", encoding="utf-8")
 
 
 class LocalStack:

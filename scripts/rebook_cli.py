@@ -170,14 +170,20 @@ def cmd_load_business(args) -> None:
     undone: list[str] = []
     if stored:
         loaded = businesses.last_loaded(stored.id)
-        undone = owner_changes_undone(_as_loaded(loaded), _as_json(stored.config), _as_json(cfg))
+        then = _as_loaded(loaded)
+        undone = owner_changes_undone(then, _as_json(stored.config), _as_json(cfg))
         if undone and not args.replace_owner_changes:
             shown = "\n".join(f"  - {line}" for line in undone[:40])
             more = f"\n  ... and {len(undone) - 40} more" if len(undone) > 40 else ""
+            why = (
+                "the file last loaded no longer reads"
+                if loaded is not None
+                else "it was stored before Rebook kept what a file set"
+            )
             since = (
                 "since the file was last loaded"
-                if loaded is not None
-                else "(a business stored before Rebook kept what its file set: every difference is listed)"
+                if then is not None
+                else f"(or the file's own changes: every difference is listed, as {why})"
             )
             sys.exit(
                 f"error: loading {args.file} would undo {len(undone)} setting(s) changed on the settings screen or "
@@ -247,7 +253,7 @@ def _paths(value, prefix: str = "") -> dict[str, object]:
             out.update(_paths(item, f"{prefix}.{key}" if prefix else str(key)))
         return out
     if isinstance(value, list) and value and all(isinstance(v, dict) and "id" in v for v in value):
-        out = {}
+        out = {f"{prefix}[order]": [item["id"] for item in value]}  # the booking page's order
         for item in value:
             out.update(_paths(item, f"{prefix}[{item['id']}]"))
         return out

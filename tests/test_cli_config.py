@@ -377,3 +377,17 @@ def test_a_yaml_merge_key_still_loads(tmp_path):
     (tmp_path / "merge.yaml").write_text(text, encoding="utf-8")
     result = run_cli("validate-business", str(tmp_path / "merge.yaml"))
     assert result.returncode == 0, result.stderr
+
+
+def test_the_owners_order_of_services_is_hers_too(aws, tmp_path, capsys):
+    """A probe: she put her services in another order on the settings screen; the file's
+    order came back without a word."""
+    from chalicelib.store import businesses
+
+    found = businesses.read_for_change(aws.id)
+    assert found is not None
+    stored, version = found
+    reordered = stored.config.model_copy(update={"services": tuple(reversed(stored.config.services))})
+    businesses.replace_config(aws.id, reordered, version)
+    with pytest.raises(SystemExit, match=r"services\[order\]: now \["):
+        load_business(capsys, write_yaml(tmp_path, demo_data()))

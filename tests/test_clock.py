@@ -97,3 +97,7 @@ def test_the_local_stacks_data_dir_is_never_committed(tmp_path):
     (data / "owners.json").write_text("{}", encoding="utf-8")
     status = subprocess.run(["git", "-C", str(tmp_path), "status", "--porcelain"], capture_output=True, text=True)
     assert status.returncode == 0 and status.stdout == "", status.stdout
+    # A repository's own .gitignore (--data-dir .) is not written over (a probe).
+    (tmp_path / ".gitignore").write_text("build/\n", encoding="utf-8")
+    local_stack.keep_out_of_git(tmp_path)
+    assert (tmp_path / ".gitignore").read_text(encoding="utf-8") == "build/\n"

@@ -46,18 +46,32 @@ def home_country(business_phone: str | None, timezone: str | None = None) -> str
     return phone_country(business_phone) or zone_country(timezone) or DEFAULT_REGION
 
 
+# A country whose numbers are another's plan: Åland's are Finland's (+358 40…), shown
+# and typed as Finland's.
+SAME_NUMBERS = {"AX": "FI"}
+
+
 def zone_country(timezone: str | None) -> str | None:
-    """The ISO 3166 country of an IANA time zone (tzdata's zone.tab), or None."""
-    return _zone_countries().get(timezone) if timezone else None
+    """The ISO 3166 country of an IANA time zone (tzdata's zone.tab; an old name such as
+    Europe/Kiev through its link to Europe/Kyiv), or None (UTC, Etc/GMT+3)."""
+    if not timezone:
+        return None
+    countries, links = _zone_countries()
+    # Its own row first: Europe/Stockholm has one (SE), though tzdata links it to Berlin's rules.
+    country = countries.get(timezone) or countries.get(links.get(timezone, ""))
+    return SAME_NUMBERS.get(country, country) if country else None
 
 
 @cache
-def _zone_countries() -> dict[str, str]:
+def _zone_countries() -> tuple[dict[str, str], dict[str, str]]:
     from importlib.resources import files
 
-    table = files("tzdata").joinpath("zoneinfo", "zone.tab").read_text(encoding="utf-8")
+    zones = files("tzdata").joinpath("zoneinfo")
+    table = zones.joinpath("zone.tab").read_text(encoding="utf-8")
     rows = (line.split("\t") for line in table.splitlines() if line and not line.startswith("#"))
-    return {row[2]: row[0] for row in rows if len(row) >= 3}
+    # tzdata.zi's link lines: "L <zone> <old name>".
+    links = (line.split() for line in zones.joinpath("tzdata.zi").read_text(encoding="utf-8").splitlines())
+    return {row[2]: row[0] for row in rows if len(row) >= 3}, {w[2]: w[1] for w in links if len(w) == 3 and w[0] == "L"}
 
 
 def example_number(home: str = DEFAULT_REGION) -> str:

@@ -718,6 +718,13 @@ def test_a_stale_version_is_409_and_nothing_is_saved(desk):
     status, answer = desk.put("/settings/rules", rules, headers={"If-Match": listed})  # both behind now
     assert status == 409 and answer["error"]["code"] == "settings_changed"
     assert _sections(desk)["sections"]["rules"]["max_horizon_days"] == 60
+    # Only a lone * is the wildcard (a probe): a quoted one, or one in a list, is a tag that
+    # names no version; an empty item of a list is left out.
+    for odd in ('"*"', 'W/"*"', f'"{now}", *', "*, 0", ","):
+        status, answer = desk.put("/settings/rules", rules, headers={"If-Match": odd})
+        assert status == 400 and answer["error"]["code"] == "bad_version", (odd, answer)
+    current = _sections(desk)["version"]
+    assert desk.put("/settings/rules", rules, headers={"If-Match": f'"{current}", '})[0] == 200
     # A version that is no number a GET gave (superscript digits, 5 000 of them): 400, not a 500.
     for odd in ("²", 'W/"¹"', "9" * 5000):
         status, answer = desk.put("/settings/rules", rules, headers={"If-Match": odd})

@@ -71,6 +71,10 @@ def test_the_business_country_is_its_own_phones_else_finland():
     assert home_country(None, "Europe/Stockholm") == "SE" and home_country(None, "Europe/Dublin") == "IE"
     assert home_country("+358 9 1234 5678", "Europe/Stockholm") == "FI"  # its phone says more
     assert home_country(None, "Etc/UTC") == "FI"  # a zone of no country
+    # An old name through its link (a probe: a Kyiv salon's "Europe/Kiev" read as Finland);
+    # Åland's numbers are Finland's (shown "040 1234567", not "+358 40…").
+    assert home_country(None, "Europe/Kiev") == "UA" and home_country(None, "US/Eastern") == "US"
+    assert home_country(None, "Europe/Mariehamn") == "FI"
 
 
 def test_region_decides_how_a_local_number_is_read():

@@ -52,13 +52,15 @@ SAVE_ATTEMPTS = 4
 
 def if_match_tags(if_match: str | None) -> tuple[str, ...] | None:
     """The versions an `If-Match` header names (RFC 9110 13.1.1: a comma-separated list,
-    each with its quotes and a weak W/ taken off), or None when there is none: no check,
-    the write goes as before. `*` is any version of a record that exists (every record a
-    write reaches does), so it is no check either."""
-    if if_match in (None, ""):
+    its empty items ignored, each with its quotes and a weak W/ taken off), or None when
+    there is none: no check, the write goes as before. A lone `*` is any version of a
+    record that exists (every record a write reaches does), so it is no check either;
+    `"*"` or a `*` in a list is a tag like any other, which no version is."""
+    raw = "" if if_match is None else str(if_match).strip()
+    if raw in ("", "*"):
         return None
-    tags = tuple(t.strip().removeprefix("W/").strip('"') for t in str(if_match).split(","))
-    return None if "*" in tags else tags
+    items = (t.strip() for t in raw.split(","))
+    return tuple(t.removeprefix("W/").strip('"') for t in items if t)
 
 
 def expect_version(if_match: str | None, version: int, source: str, code: str, message: str) -> None:
@@ -70,7 +72,7 @@ def expect_version(if_match: str | None, version: int, source: str, code: str, m
     if tags is None:
         return
     asked = [whole_number(t) for t in tags]
-    if None in asked:
+    if not asked or None in asked:
         raise BadRequest(f"If-Match must be the version {source} returned.", code="bad_version")
     if version not in asked:
         raise Conflict(message, code=code, details={"version": version})
