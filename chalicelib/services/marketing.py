@@ -41,6 +41,12 @@ def _morning_reached(b: Business, now: datetime) -> bool:
     return local.hour * 60 + local.minute >= _parse_hhmm(b.config.marketing.send_at)
 
 
+def _closed_today(b: Business, now: datetime) -> bool:
+    """The business is closed today (one of its closures: Christmas, a summer break): "book
+    now" waits for a day it is open (a walk: a win-back on Christmas Day)."""
+    return b.config.closure_on(now.astimezone(b.config.tz).date()) is not None
+
+
 def _last_completed(history: Sequence[Appointment], now: datetime) -> Appointment | None:
     return max((a for a in history if outcome(a, now) == "completed"), key=lambda a: a.start, default=None)
 
@@ -152,6 +158,8 @@ def _winback_step(c: Client, now: datetime, summary: dict[str, int]) -> None:
     step_day = c.winback_step_on
     if not b or not step_day or not _morning_reached(b, now) or now.astimezone(b.config.tz).date() < step_day:
         return  # not yet this business's morning of that day
+    if _closed_today(b, now) and (now.astimezone(b.config.tz).date() - step_day).days < LOOKBACK_DAYS - 1:
+        return  # its next open morning; sent on a closed one only before the look-back would lose it
     cfg = b.config.marketing
     episode = c.lapsed_on.isoformat() if c.lapsed_on else None
     sent = c.winback_sent if c.winback_episode == episode else 0
@@ -229,7 +237,7 @@ def _nudges_of(business_id: str, now: datetime, summary: dict[str, int], budget:
     """To active clients with marketing consent, around the day their next visit is
     expected, when nothing is booked: once per last visit, within the marketing cap."""
     b = businesses.get_by_id(business_id)
-    if b and b.config.marketing.next_visit_nudge and _morning_reached(b, now):
+    if b and b.config.marketing.next_visit_nudge and _morning_reached(b, now) and not _closed_today(b, now):
         _nudge_business(b, now, summary, budget)
 
 

@@ -26,13 +26,14 @@ FOUR_WEEKLY = (
 NUDGE_MORNING = "2026-11-21T10:05:00+02:00"
 
 
-def nudging(on: bool = True, lead: int = 3) -> None:
+def nudging(on: bool = True, lead: int = 3, closures: tuple[str, ...] | list[str] = ()) -> None:
     from chalicelib.store.businesses import save_config
     from tests.conftest import demo_config
 
     cfg = demo_config()
     data = cfg.model_dump(mode="json")
     data["marketing"] |= {"next_visit_nudge": on, "nudge_lead_days": lead}
+    data["closures"] = [*data["closures"], *({"date": d, "name": "Suljettu"} for d in closures)]
     save_config(type(cfg).model_validate(data))
 
 
@@ -144,3 +145,11 @@ def test_the_marketing_cap_holds_the_nudge(aws, maija, frozen_now):
     summary = run_job("marketing", NUDGE_MORNING)
     assert (summary["nudge_sent"], summary["nudge_not_allowed"]) == (0, 1)
     assert nudges() == []
+
+
+def test_no_nudge_goes_on_a_day_the_salon_is_closed(client, aws, maija, frozen_now):
+    """A walk: "book now" on Christmas Day. On a closure the nudge waits for the next open
+    morning (it goes over several days around her expected one)."""
+    nudging(closures=["2026-11-21"])
+    assert run_job("marketing", NUDGE_MORNING)["nudge_sent"] == 0
+    assert run_job("marketing", "2026-11-22T10:05:00+02:00")["nudge_sent"] == 1

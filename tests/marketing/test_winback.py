@@ -578,3 +578,33 @@ def test_a_no_show_undone_after_her_winback_was_queued_stops_it(client, maija, m
     sweep_the_hour()
     assert winbacks() == [], "the win-back went out after her visit was put back"
     assert winback_item() == ("skipped", "visited")
+
+
+def _closed(*days: str) -> None:
+    """The demo salon closed on these days (its closures, as the owner's calendar has them)."""
+    from chalicelib.store.businesses import save_config
+    from tests.conftest import demo_config
+
+    cfg = demo_config()
+    data = cfg.model_dump(mode="json")
+    data["closures"] = [*data["closures"], *({"date": d, "name": "Suljettu"} for d in days)]
+    save_config(type(cfg).model_validate(data))
+
+
+def test_a_winback_due_on_a_closed_day_goes_on_the_next_open_morning(client, maija, frozen_now):
+    """A walk: a win-back went on Christmas Day, the salon closed. "Book now" waits for the
+    next morning the salon is open."""
+    _closed("2027-03-01", "2027-03-02")
+    assert run_job("marketing", LAPSE_MORNING)["winback_sent"] == 0
+    assert run_job("marketing", "2027-03-02T10:05:00+02:00")["winback_sent"] == 0
+    assert run_job("marketing", "2027-03-03T10:05:00+02:00")["winback_sent"] == 1
+    assert len(winbacks()) == 1
+
+
+def test_a_long_closure_does_not_lose_the_winback(client, maija, frozen_now):
+    """Closed for three weeks (a summer break): the step is not waited for past the days
+    the win-back looks back over, so it still goes (on a closed morning, late in the
+    look-back) rather than never."""
+    _closed(*(f"2027-03-{d:02d}" for d in range(1, 22)))
+    sent = [run_job("marketing", f"2027-03-{d:02d}T10:05:00+02:00")["winback_sent"] for d in range(1, 22)]
+    assert sum(sent) == 1 and sent.index(1) == 6, sent  # on 7 Mar: a day before the look-back would pass it
