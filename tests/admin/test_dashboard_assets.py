@@ -97,6 +97,14 @@ def test_the_client_cards_headings_name_no_gender():
         assert not [k for k in keys if pronouns.search(dashboard[k])], locale
 
 
+def test_the_cards_mean_gap_is_called_an_average_not_her_rhythm():
+    """A walk: "Visit rhythm 49 days" beside "expected 21 Dec" (42 days, her rhythm: the
+    median) and "every 68 days lately": the figure is the mean of her gaps, said so."""
+    words = {"en": "average", "fi": "keskimäärin", "sv": "i snitt"}
+    for locale, average in words.items():
+        assert average in catalogue(locale)["dashboard"]["cc_interval"].lower(), locale
+
+
 def test_what_the_owner_reads_about_a_client_names_no_gender():
     """The owner's dashboard and figures, in English and Swedish: no "her" or "she" (nor
     "hon", "henne", "hennes") about anyone. A physiotherapist's at-risk list read "the
