@@ -50,21 +50,15 @@ _HHMM = re.compile(r"([01]?\d|2[0-4]):([0-5]\d)", re.ASCII)  # fullmatch: "09:00
 
 Id = Annotated[str, Field(pattern=_ID)]
 
-# Finland's time zones (Åland keeps Finland's VAT rates too).
-FINNISH_TIME_ZONES = frozenset({"Europe/Helsinki", "Europe/Mariehamn"})
-
 
 def in_finland(timezone: str | None, phone: str | None) -> bool:
-    """Is the business in Finland: its time zone Finland's, or its own phone's country
-    Finland (contacts.phone_country)? A business with neither is not: DEFAULT_REGION, the
-    region a number typed without its country code is read in, is no proof of where it is."""
-    if timezone in FINNISH_TIME_ZONES:
-        return True
-    if not phone:
-        return False
-    from chalicelib.domain.contacts import phone_country
+    """Is the business in Finland: its time zone Finland's (contacts.zone_country: Åland's
+    reads as Finland's, whose VAT rates it keeps too), or its own phone's country Finland?
+    A business with neither is not: DEFAULT_REGION, the region a number typed without its
+    country code is read in, is no proof of where it is."""
+    from chalicelib.domain.contacts import phone_country, zone_country
 
-    return phone_country(phone) == "FI"
+    return zone_country(timezone) == "FI" or (bool(phone) and phone_country(phone) == "FI")
 
 
 def _not_a_number(v: object) -> object:

@@ -56,22 +56,37 @@ def zone_country(timezone: str | None) -> str | None:
     Europe/Kiev through its link to Europe/Kyiv), or None (UTC, Etc/GMT+3)."""
     if not timezone:
         return None
-    countries, links = _zone_countries()
-    # Its own row first: Europe/Stockholm has one (SE), though tzdata links it to Berlin's rules.
-    country = countries.get(timezone) or countries.get(links.get(timezone, ""))
+    # Its own row first (Europe/Stockholm has one, SE, though tzdata links it to Berlin's
+    # rules); the links, a read of all of tzdata, only for a name with none.
+    countries = _zone_countries()
+    country = countries.get(timezone) or countries.get(_zone_links().get(timezone, ""))
     return SAME_NUMBERS.get(country, country) if country else None
 
 
-@cache
-def _zone_countries() -> tuple[dict[str, str], dict[str, str]]:
-    from importlib.resources import files
+def _tzdata(name: str) -> str:
+    """A table of the tzdata package (requirements.txt), or "" without it: no zone's country
+    is then known, and a business without a phone reads numbers as DEFAULT_REGION's."""
+    from pathlib import Path
 
-    zones = files("tzdata").joinpath("zoneinfo")
-    table = zones.joinpath("zone.tab").read_text(encoding="utf-8")
-    rows = (line.split("\t") for line in table.splitlines() if line and not line.startswith("#"))
-    # tzdata.zi's link lines: "L <zone> <old name>".
-    links = (line.split() for line in zones.joinpath("tzdata.zi").read_text(encoding="utf-8").splitlines())
-    return {row[2]: row[0] for row in rows if len(row) >= 3}, {w[2]: w[1] for w in links if len(w) == 3 and w[0] == "L"}
+    try:
+        import tzdata
+
+        return (Path(tzdata.__file__).parent / "zoneinfo" / name).read_text(encoding="utf-8")
+    except (ImportError, OSError):
+        return ""
+
+
+@cache
+def _zone_countries() -> dict[str, str]:
+    rows = (line.split("\t") for line in _tzdata("zone.tab").splitlines() if line and not line.startswith("#"))
+    return {row[2]: row[0] for row in rows if len(row) >= 3}
+
+
+@cache
+def _zone_links() -> dict[str, str]:
+    """Old names to the zones they link to (tzdata.zi's "L <zone> <old name>" lines)."""
+    words = (line.split() for line in _tzdata("tzdata.zi").splitlines() if line.startswith("L "))
+    return {w[2]: w[1] for w in words if len(w) == 3}
 
 
 def example_number(home: str = DEFAULT_REGION) -> str:
