@@ -167,13 +167,15 @@ def cmd_load_business(args) -> None:
             f"payment) without raising payments.version (stored {stored.config.payments.version}, given {cfg.payments.version}): raise it, so new "
             "bookings record the terms their clients accepted"
         )
-    undone: list[str] = []
+    undone: list[tuple[str, object, object]] = []
     if stored:
         loaded = businesses.last_loaded(stored.id)
         then = _as_loaded(loaded)
         undone = owner_changes_undone(then, _as_json(stored.config), _as_json(cfg))
         if undone and not args.replace_owner_changes:
-            shown = "\n".join(f"  - {line}" for line in undone[:40])
+            shown = "\n".join(
+                f"  - {path}: now {_shown(now)}, the file {_shown(file)}" for path, now, file in undone[:40]
+            )
             more = f"\n  ... and {len(undone) - 40} more" if len(undone) > 40 else ""
             why = (
                 "the file last loaded no longer reads"
@@ -197,7 +199,7 @@ def cmd_load_business(args) -> None:
     from chalicelib.store import audit
 
     # Who changed the settings, in the owner's audit trail: the paths replaced, never values.
-    detail = {"file": Path(args.file).name, "replaced": [line.split(":")[0] for line in undone]}
+    detail = {"file": Path(args.file).name, "replaced": [path for path, _, _ in undone]}
     audit.record(business.id, "operator", "operator", "load_business", None, clock.now(), detail)
     print(
         f"{'created' if created else 'updated'} business '{cfg.slug}' (id {business.id}): "
@@ -260,19 +262,19 @@ def _paths(value, prefix: str = "") -> dict[str, object]:
     return {prefix: value}
 
 
-def owner_changes_undone(loaded: dict | None, stored: dict, new: dict) -> list[str]:
+def owner_changes_undone(loaded: dict | None, stored: dict, new: dict) -> list[tuple[str, object, object]]:
     """The settings changed since the file was last loaded (`loaded` -> `stored`: the owner
     on the settings screen, an integration through the API) that `new` would set otherwise,
-    each as `path: now X, the file Y`; with no record of the last load, every difference."""
+    each as (path, its value now, the file's; _ABSENT where there is none); with no record
+    of the last load, every difference."""
     now, file = _paths(stored), _paths(new)
     then = _paths(loaded) if loaded is not None else None
-    out = []
-    for path in sorted(set(now) | set(file)):
-        was, will = now.get(path, _ABSENT), file.get(path, _ABSENT)
-        if was == will or (then is not None and then.get(path, _ABSENT) == was):
-            continue
-        out.append(f"{path}: now {_shown(was)}, the file {_shown(will)}")
-    return out
+    return [
+        (path, now.get(path, _ABSENT), file.get(path, _ABSENT))
+        for path in sorted(set(now) | set(file))
+        if now.get(path, _ABSENT) != file.get(path, _ABSENT)
+        and (then is None or then.get(path, _ABSENT) != now.get(path, _ABSENT))
+    ]
 
 
 def _shown(value) -> str:
