@@ -41,10 +41,10 @@ def _morning_reached(b: Business, now: datetime) -> bool:
     return local.hour * 60 + local.minute >= _parse_hhmm(b.config.marketing.send_at)
 
 
-def _closed_today(b: Business, now: datetime) -> bool:
-    """The business is closed today (one of its closures: Christmas, a summer break): "book
-    now" waits for a day it is open (a walk: a win-back on Christmas Day)."""
-    return b.config.closure_on(now.astimezone(b.config.tz).date()) is not None
+def _closed_on(b: Business, day: date) -> bool:
+    """The business is closed on local date `day` (one of its closures: Christmas, a summer
+    break): "book now" waits for a day it is open (a walk: a win-back on Christmas Day)."""
+    return b.config.closure_on(day) is not None
 
 
 def _last_completed(history: Sequence[Appointment], now: datetime) -> Appointment | None:
@@ -156,9 +156,12 @@ def _lapsed_now(b: Business, c: Client, history: Sequence[Appointment], now: dat
 def _winback_step(c: Client, now: datetime, summary: dict[str, int]) -> None:
     b = businesses.get_by_id(c.business_id)
     step_day = c.winback_step_on
-    if not b or not step_day or not _morning_reached(b, now) or now.astimezone(b.config.tz).date() < step_day:
+    if not b or not step_day or not _morning_reached(b, now):
+        return
+    today = now.astimezone(b.config.tz).date()
+    if today < step_day:
         return  # not yet this business's morning of that day
-    if _closed_today(b, now) and (now.astimezone(b.config.tz).date() - step_day).days < LOOKBACK_DAYS - 1:
+    if _closed_on(b, today) and (today - step_day).days < LOOKBACK_DAYS - 1:
         return  # its next open morning; sent on a closed one only before the look-back would lose it
     cfg = b.config.marketing
     episode = c.lapsed_on.isoformat() if c.lapsed_on else None
@@ -237,7 +240,12 @@ def _nudges_of(business_id: str, now: datetime, summary: dict[str, int], budget:
     """To active clients with marketing consent, around the day their next visit is
     expected, when nothing is booked: once per last visit, within the marketing cap."""
     b = businesses.get_by_id(business_id)
-    if b and b.config.marketing.next_visit_nudge and _morning_reached(b, now) and not _closed_today(b, now):
+    if (
+        b
+        and b.config.marketing.next_visit_nudge
+        and _morning_reached(b, now)
+        and not _closed_on(b, now.astimezone(b.config.tz).date())
+    ):
         _nudge_business(b, now, summary, budget)
 
 
