@@ -5,7 +5,6 @@ walks through a first deploy."""
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -31,6 +30,7 @@ from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 from chalicelib.auth.usage_plan import STAGE_TAG
+from chalicelib.notify.channels import clean_sender_id
 from chalicelib.observability import AUDIT_LOST_METRIC, SMS_BUDGET_METRIC
 from infra import owner_mail
 from infra.api_edges import access_log_format, gateway_responses
@@ -128,30 +128,35 @@ class StageSettings:
 
 # What CloudWatch Logs takes as a retention (a synth passes any number; CloudFormation
 # refuses the others when it deploys).
-LOG_RETENTION_DAYS = {
-    1,
-    3,
-    5,
-    7,
-    14,
-    30,
-    60,
-    90,
-    120,
-    150,
-    180,
-    365,
-    400,
-    545,
-    731,
-    1096,
-    1827,
-    2192,
-    2557,
-    2922,
-    3288,
-    3653,
-}
+LOG_RETENTION_DAYS = frozenset(
+    map(
+        int,
+        [
+            "1",
+            "3",
+            "5",
+            "7",
+            "14",
+            "30",
+            "60",
+            "90",
+            "120",
+            "150",
+            "180",
+            "365",
+            "400",
+            "545",
+            "731",
+            "1096",
+            "1827",
+            "2192",
+            "2557",
+            "2922",
+            "3288",
+            "3653",
+        ],
+    )
+)
 BOOLEANS = ("waf", "ses_identity", "sms_settings")
 COUNTS = ("waf_requests_per_5min", "throttle_rate", "throttle_burst", "key_throttle_rate", "key_throttle_burst")
 
@@ -185,7 +190,7 @@ def stage_problems(values: dict) -> list[str]:
             "SES sends only from the domain the stack verifies, and the functions may send only as email_from"
         )
     sms = values.get("sms_sender", "Rebook")
-    if not isinstance(sms, str) or not re.fullmatch(r"[A-Za-z0-9]{1,11}", sms) or not re.search(r"[A-Za-z]", sms):
+    if not isinstance(sms, str) or clean_sender_id(sms) != sms:  # as the SMS sender writes one
         problems.append(
             f"sms_sender is 1-11 letters and digits, at least one letter, no spaces (an SMS sender ID; given {sms!r})"
         )
